@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../config';
+import { createDb } from '../../db/pool';
+import { resolveDatabase } from '../../db/resolve';
+import { logger } from '../../logger';
+import { createHeraWorker } from '../../worker';
+import { shutdown, untilSignal } from '../lifecycle';
+
+export const workerCommand = new Command('worker')
+  .description('run a worker on HERA_TASK_QUEUE against TEMPORAL_ADDRESS until SIGINT/SIGTERM')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await resolveDatabase(config);
+    const db = createDb({ url: database.url, role: config.HERA_DB_ROLE });
+    const heraWorker = await createHeraWorker({ config, db });
+    const running = heraWorker.run();
+    logger.info({ taskQueue: config.HERA_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+    await Promise.race([untilSignal(), running]);
+    await shutdown(
+      [
+        ['worker', async () => (heraWorker.worker.getState() === 'RUNNING' ? heraWorker.worker.shutdown() : undefined)],
+        ['worker run', () => running],
+        ['database pool', () => db.close()],
+        ['database', () => database.stop()],
+      ],
+      (line) => logger.error(line),
+    );
+  });

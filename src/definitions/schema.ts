@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** A guard or effect reference: a smart code, or a smart code with parameters. */
+export const refSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ code: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }),
+]);
+
+const durationSchema = z.string().regex(/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'ISO-8601 duration');
+
+const taskTemplateSchema = z.strictObject({
+  title: z.string().min(1),
+  assignee_role: z.string().min(1).optional(),
+  assignee_user_id: z.guid().optional(),
+  due_in: durationSchema.optional(),
+  priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
+});
+
+const timerSchema = z
+  .strictObject({
+    on_enter: z.string().min(1),
+    name: z.string().min(1),
+    minutes: z.number().positive().max(43200).optional(),
+    duration: durationSchema.optional(),
+    on_fire: z.strictObject({
+      advance_to: z.string().min(1).optional(),
+      escalate_tasks: z.boolean().optional(),
+      create_task: taskTemplateSchema.optional(),
+      effect: refSchema.optional(),
+    }),
+  })
+  .refine((t) => (t.minutes === undefined) !== (t.duration === undefined), {
+    message: 'give exactly one of minutes or duration',
+  });
+
+export const definitionSchema = z
+  .strictObject({
+    code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'upper-case code such as LEAVE_APPROVAL'),
+    version: z.number().int().positive().default(1),
+    description: z.string().optional(),
+    states: z.array(z.string().min(1)).min(1),
+    initial_state: z.string().min(1).optional(),
+    terminal_states: z.array(z.string().min(1)).optional(),
+    sla_hours: z.number().positive().optional(),
+    transitions: z
+      .array(
+        z.strictObject({
+          from: z.string().min(1),
+          to: z.string().min(1),
+          by: z.array(z.string().min(1)).min(1),
+          guards: z.array(refSchema).default([]),
+          effects: z.array(refSchema).default([]),
+        }),
+      )
+      .default([]),
+    timers: z.array(timerSchema).default([]),
+    tasks: z.array(taskTemplateSchema.extend({ on_enter: z.string().min(1) })).default([]),
+    effect_retry: z
+      .strictObject({
+        max_attempts: z.number().int().min(1).max(20).default(3),
+        initial_interval: durationSchema.default('PT1S'),
+        backoff: z.number().min(1).default(2),
+        max_interval: durationSchema.default('PT5M'),
+      })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    const states = new Set(d.states);
+    const check = (state: string | undefined, path: (string | number)[]) => {
+      if (state !== undefined && !states.has(state)) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown state ${state}` });
+      }
+    };
+    check(d.initial_state, ['initial_state']);
+    d.terminal_states?.forEach((s, i) => check(s, ['terminal_states', i]));
+    d.transitions.forEach((t, i) => {
+      check(t.from, ['transitions', i, 'from']);
+      check(t.to, ['transitions', i, 'to']);
+    });
+    d.timers.forEach((t, i) => {
+      check(t.on_enter, ['timers', i, 'on_enter']);
+      check(t.on_fire.advance_to, ['timers', i, 'on_fire', 'advance_to']);
+    });
+    d.tasks.forEach((t, i) => check(t.on_enter, ['tasks', i, 'on_enter']));
+  });
+
+export type DefinitionInput = z.input<typeof definitionSchema>;
+export type WorkflowDefinition = z.output<typeof definitionSchema>;
+
+/** The definition with its defaults resolved: what an instance is pinned to. */
+export interface PinnedDefinition extends WorkflowDefinition {
+  initial_state: string;
+  terminal_states: string[];
+}
+
+export function pinDefinition(definition: WorkflowDefinition): PinnedDefinition {
+  const withExit = new Set(definition.transitions.map((t) => t.from));
+  return {
+    ...definition,
+    initial_state: definition.initial_state ?? definition.states[0],
+    terminal_states: definition.terminal_states ?? definition.states.filter((s) => !withExit.has(s)),
+  };
+}

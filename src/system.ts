@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './api/app';
+import { createTokenVerifier } from './auth/jwt';
+import { resolveJwtSecret } from './auth/secret';
+import type { Config } from './config';
+import { createDb } from './db/pool';
+import { loadDefinitionCatalog } from './definitions/catalog';
+import { procedures } from './procedures';
+import { createRunner, type RunProcedure } from './procedures/runner';
+import type { Services } from './procedures/types';
+import { connectClient } from './temporal/connection';
+
+export interface System {
+  services: Services;
+  runProcedure: RunProcedure;
+  close(): Promise<void>;
+}
+
+/** Opens what procedures need (database pool as the app role, Temporal client, definitions). */
+export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
+  const db = createDb({ url: databaseUrl, role: config.HERA_DB_ROLE });
+  const temporal = await connectClient(config);
+  const services: Services = { config, db, temporal, definitions: loadDefinitionCatalog() };
+  return {
+    services,
+    runProcedure: createRunner(services, procedures),
+    close: async () => {
+      await temporal.connection.close();
+      await db.close();
+    },
+  };
+}
+
+export interface RunningApi {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the API of `system` on `port` (0 = any free port). */
+export async function startApi(config: Config, system: System, port: number): Promise<RunningApi> {
+  const keySource = config.HERA_JWKS_URL ? { jwksUrl: config.HERA_JWKS_URL } : { secret: resolveJwtSecret(config) };
+  const app = createApp({
+    runProcedure: system.runProcedure,
+    verifyToken: createTokenVerifier(keySource),
+    checkReady: async () => {
+      await system.services.db.pool.query('select 1');
+      await system.services.temporal.connection.workflowService.getSystemInfo({});
+    },
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

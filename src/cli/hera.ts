@@ -3,6 +3,7 @@ import { apiCommand } from './commands/api';
 import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
 import { orgCommand } from './commands/org';
+import { temporalCommand } from './commands/temporal';
 import { tokenCommand } from './commands/token';
 import { workerCommand } from './commands/worker';
 
@@ -13,7 +14,8 @@ const program = new Command('hera')
   .addCommand(apiCommand)
   .addCommand(migrateCommand)
   .addCommand(orgCommand)
-  .addCommand(tokenCommand);
+  .addCommand(tokenCommand)
+  .addCommand(temporalCommand);
 
 program.parseAsync(process.argv).then(
   () => process.exit(0),

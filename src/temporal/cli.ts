@@ -22,10 +22,9 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-function goBinDir(): string | undefined {
-  if (!onPath('go')) return undefined;
-  const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
-  return path.join(gopath.split(path.delimiter)[0], 'bin');
+/** `go` on PATH, else the standard install location (not always on a non-login shell's PATH). */
+function goBinary(): string | undefined {
+  return onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
 /**
@@ -40,17 +39,18 @@ export function resolveTemporalCli(log: (line: string) => void = () => undefined
   }
   const found = onPath('temporal');
   if (found) return found;
-  const binDir = goBinDir();
-  if (!binDir) {
+  const go = goBinary();
+  if (!go) {
     throw new Error(
       'The Temporal CLI was not found and Go is not installed to build it. Install Go (https://go.dev/dl) and run ' +
         `\`go install ${temporalCliModule}\`, or put the \`temporal\` binary on PATH, or set TEMPORAL_CLI to its path.`,
     );
   }
-  const built = path.join(binDir, 'temporal');
+  const gopath = execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
+  const built = path.join(gopath.split(path.delimiter)[0], 'bin', 'temporal');
   if (isExecutable(built)) return built;
   log(`building the Temporal CLI: go install ${temporalCliModule} (first time only, takes minutes)`);
-  const result = spawnSync('go', ['install', temporalCliModule], { stdio: ['ignore', 2, 2] });
+  const result = spawnSync(go, ['install', temporalCliModule], { stdio: ['ignore', 2, 2] });
   if (result.status !== 0 || !isExecutable(built)) {
     throw new Error(`go install ${temporalCliModule} failed (exit ${result.status}); see the output above`);
   }

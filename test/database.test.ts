@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { migrate, sqlDir } from '../src/db/migrate';
+import { systemActorId } from '../src/db/queries/codes';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let orgA: string;
+let orgB: string;
+let instanceA: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  orgA = (await h.organization()).id;
+  orgB = (await h.organization()).id;
+  const alice = await h.member(orgA);
+  const res = await h.request('POST', '/api/v1/workflows', { token: alice.token, body: { definition_code: 'LEAVE_APPROVAL' } });
+  expect(res.status).toBe(201);
+  instanceA = res.body.instance_id;
+});
+afterAll(() => h.close());
+
+/** A raw query on one connection as the application role, inside a transaction that set `org` (or none). */
+async function asApp<T extends pg.QueryResultRow>(org: string | null, text: string, values: unknown[] = []) {
+  const client = await h.system.services.db.pool.connect();
+  try {
+    await client.query('begin');
+    if (org) await client.query("select set_config('hera.org_id', $1, true)", [org]);
+    return await client.query<T>(text, values);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+}
+
+describe('row-level security, forced, as the application role', () => {
+  test('the runtime pool is not a superuser and does not bypass RLS', async () => {
+    const { rows } = await asApp(null, 'select current_user as who, rolsuper, rolbypassrls from pg_roles where rolname = current_user');
+    expect(rows[0]).toEqual({ who: 'hera_app', rolsuper: false, rolbypassrls: false });
+  });
+
+  test('a raw query naming another org’s rows, under that other org’s setting, returns 0 rows', async () => {
+    for (const source of ['universal_transactions', 'universal_transaction_lines', 'wf_instances_view']) {
+      const query = `select count(*)::int as n from ${source} where organization_id = $1`;
+      const own = await asApp<{ n: number }>(orgA, query, [orgA]);
+      const other = await asApp<{ n: number }>(orgB, query, [orgA]);
+      expect({ source, own: own.rows[0].n > 0, other: other.rows[0].n }).toEqual({ source, own: true, other: 0 });
+    }
+    const visible = await asApp<{ instance_id: string }>(orgA, 'select instance_id from wf_instances_view');
+    expect(visible.rows.map((r) => r.instance_id)).toEqual([instanceA]);
+    const orgs = await asApp<{ id: string }>(orgB, 'select id from core_organizations');
+    expect(orgs.rows.map((r) => r.id)).toEqual([orgB]);
+    const unset = await asApp<{ n: number }>(null, 'select count(*)::int as n from universal_transactions');
+    expect(unset.rows[0].n).toBe(0);
+  });
+
+  test('a write into another organization is refused by the policy', async () => {
+    await expect(
+      asApp(
+        orgB,
+        `insert into universal_transactions (organization_id, transaction_type, smart_code, created_by, updated_by)
+         values ($1, 'WF_INSTANCE', 'HERA.UNIV.WF.INSTANCE.HEADER.v1', $2, $2)`,
+        [orgA, systemActorId],
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  test('all six tables force row-level security', async () => {
+    const { rows } = await asApp(
+      null,
+      `select relname, relrowsecurity, relforcerowsecurity from pg_class
+        where relname in ('core_organizations', 'core_entities', 'core_dynamic_data', 'core_relationships',
+                          'universal_transactions', 'universal_transaction_lines') order by relname`,
+    );
+    expect(rows).toHaveLength(6);
+    for (const row of rows) expect(row).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+  });
+});
+
+describe('HERA’s constraints', () => {
+  const insert = (smartCode: string, actor: string | null) =>
+    asApp(
+      orgA,
+      `insert into universal_transactions (organization_id, transaction_type, smart_code, created_by, updated_by)
+       values ($1, 'WF_INSTANCE', $2, $3, $3)`,
+      [orgA, smartCode, actor],
+    );
+
+  test('the smart-code CHECK rejects codes with too few segments or an upper-case version', async () => {
+    await expect(insert('HERA.UNIV.WF.INSTANCE.V1', systemActorId)).rejects.toThrow(/hera_smart_code/);
+    await expect(insert('HERA.UNIV.WF.INSTANCE.HEADER.V1', systemActorId)).rejects.toThrow(/hera_smart_code/);
+    await expect(insert('HERA.UNIV.WF.INSTANCE.HEADER.v1', systemActorId)).resolves.toMatchObject({ rowCount: 1 });
+  });
+
+  test('a write without an actor is rejected', async () => {
+    await expect(insert('HERA.UNIV.WF.INSTANCE.HEADER.v1', null)).rejects.toThrow(/created_by/);
+  });
+});
+
+describe('migrations', () => {
+  test('a second run applies nothing', async () => {
+    const result = await migrate(h.env.databaseUrl);
+    expect(result.applied).toEqual([]);
+    expect(result.alreadyApplied).toEqual(readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort());
+  });
+
+  test('an applied migration whose text changed stops the run, naming the file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hera-sql-'));
+    for (const file of readdirSync(sqlDir)) copyFileSync(path.join(sqlDir, file), path.join(dir, file));
+    const first = readdirSync(dir).sort()[0];
+    writeFileSync(path.join(dir, first), `${readFileSync(path.join(dir, first), 'utf8')}\n-- edited ${randomUUID()}\n`);
+    await expect(migrate(h.env.databaseUrl, dir)).rejects.toThrow(new RegExp(`${first} was changed`));
+  });
+});

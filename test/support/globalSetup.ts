@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate } from '../../src/db/migrate';
+import { createDatabaseIfMissing, dropDatabase, startEmbeddedPostgres } from '../../src/db/provision';
+import { freePort } from '../../src/net';
+import { resolveTemporalCli } from '../../src/temporal/cli';
+import { startDevServer } from '../../src/temporal/devServer';
+
+const repoRoot = path.resolve(__dirname, '../..');
+
+/** Stops for the teardown, in reverse order of start; kept on globalThis, which setup and teardown share. */
+declare global {
+  // eslint-disable-next-line no-var
+  var heraTestStops: Array<() => Promise<void>>;
+}
+
+async function startDatabase(): Promise<string> {
+  const name = `hera_test_${randomBytes(4).toString('hex')}`;
+  if (process.env.DATABASE_URL) {
+    const adminUrl = new URL(process.env.DATABASE_URL);
+    adminUrl.pathname = '/postgres';
+    await createDatabaseIfMissing(adminUrl.toString(), name);
+    globalThis.heraTestStops.push(() => dropDatabase(adminUrl.toString(), name));
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'hera-test-pg-'));
+  // As root the server runs as the `postgres` user, which must be able to enter the directory.
+  chmodSync(scratch, 0o755);
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'data'), port: await freePort(), database: name });
+  globalThis.heraTestStops.push(() => embedded.stop());
+  return embedded.url;
+}
+
+/** Runs `hera worker` as a child process and resolves once it polls. */
+async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/hera.js'), 'worker'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  globalThis.heraTestStops.push(async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 120_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${output}`));
+    });
+  });
+  return child;
+}
+
+/** One Temporal dev server, one fresh database and one worker for the whole run. */
+export default async function globalSetup(): Promise<void> {
+  globalThis.heraTestStops = [];
+  try {
+    await startEverything();
+  } catch (error) {
+    // Jest runs no teardown when the setup fails: stop what did start.
+    for (const stop of globalThis.heraTestStops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startEverything(): Promise<void> {
+  const cliPath = resolveTemporalCli((line) => process.stderr.write(`${line}\n`));
+  const temporal = await startDevServer({ cliPath, port: await freePort() });
+  globalThis.heraTestStops.push(() => temporal.stop());
+
+  const databaseUrl = await startDatabase();
+  await migrate(databaseUrl);
+
+  const taskQueue = `hera-test-${randomBytes(3).toString('hex')}`;
+  const jwtSecret = randomBytes(32).toString('base64url');
+  Object.assign(process.env, {
+    HERA_TEST_DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    HERA_TASK_QUEUE: taskQueue,
+    HERA_JWT_SECRET: jwtSecret,
+  });
+  await startWorker({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
+}

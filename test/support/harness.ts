@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { signToken } from '../../src/auth/jwt';
+import { loadConfig, type Config } from '../../src/config';
+import { systemActorId } from '../../src/db/queries/codes';
+import { ensureOrganization, type Organization } from '../../src/db/queries/organizations';
+import { openSystem, startApi, type RunningApi, type System } from '../../src/system';
+import { testEnvironment, type TestEnvironment } from './env';
+
+export interface Response {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Member {
+  userId: string;
+  organizationId: string;
+  roles: string[];
+  token: string;
+}
+
+/** The API served in this test process against the run's Temporal server, database and worker. */
+export interface Harness {
+  env: TestEnvironment;
+  config: Config;
+  system: System;
+  api: RunningApi;
+  /** A new organization, unique to the calling test. */
+  organization(): Promise<Organization>;
+  member(organizationId: string, roles?: string[]): Promise<Member>;
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const env = testEnvironment();
+  const config = loadConfig({ ...process.env, DATABASE_URL: env.databaseUrl, LOG_LEVEL: 'silent' });
+  const system = await openSystem(config, env.databaseUrl);
+  const api = await startApi(config, system, 0);
+  return {
+    env,
+    config,
+    system,
+    api,
+    organization: () =>
+      ensureOrganization(system.services.db.pool, `test-${randomUUID()}`, 'Test organization', systemActorId),
+    async member(organizationId, roles = ['user']) {
+      const userId = randomUUID();
+      return { userId, organizationId, roles, token: await signToken(env.jwtSecret, { sub: userId, org: organizationId, roles }) };
+    },
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined = options.rawBody;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] = 'application/json';
+      }
+      const response = await fetch(`${api.url}${path}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: keep the text, so an assertion on the shape fails with the text in view.
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    async close() {
+      await api.close();
+      await system.close();
+    },
+  };
+}

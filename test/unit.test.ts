@@ -3,6 +3,7 @@ import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { definitionSchema, pinDefinition } from '../src/definitions/schema';
 import { passesGate } from '../src/procedures/roles';
 import { decodeCursor, encodeCursor } from '../src/procedures/pagination';
+import { resolveTemporalCli } from '../src/temporal/cli';
 import { devServerArgs } from '../src/temporal/devServer';
 import { z } from 'zod';
 
@@ -86,4 +87,17 @@ test('the dev server is started with every search attribute and the update flags
   expect(args).toContain('frontend.enableUpdateWorkflowExecution=true');
   expect(args).toContain('frontend.enableExecuteMultiOperation=true');
   expect(args).toContain('--headless');
+});
+
+describe('Temporal CLI resolution', () => {
+  test('without the CLI and without Go it fails saying how to install it', () => {
+    expect(() => resolveTemporalCli({ env: { PATH: '/nonexistent' }, goFallbacks: [] })).toThrow(
+      /Go is not installed.*go install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
+    );
+  });
+
+  test('TEMPORAL_CLI wins, and must name an executable', () => {
+    expect(resolveTemporalCli({ env: { TEMPORAL_CLI: process.execPath, PATH: '' }, goFallbacks: [] })).toBe(process.execPath);
+    expect(() => resolveTemporalCli({ env: { TEMPORAL_CLI: '/nonexistent/temporal' } })).toThrow(/not an executable/);
+  });
 });

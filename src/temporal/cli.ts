@@ -14,32 +14,37 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function onPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     const candidate = path.join(dir, name);
     if (dir && isExecutable(candidate)) return candidate;
   }
   return undefined;
 }
 
-/** `go` on PATH, else the standard install location (not always on a non-login shell's PATH). */
-function goBinary(): string | undefined {
-  return onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+export interface CliSearch {
+  env: NodeJS.ProcessEnv;
+  /** Where Go lives when it is not on PATH (a non-login shell often lacks /usr/local/go/bin). */
+  goFallbacks: string[];
+  log(line: string): void;
 }
+
+const defaultSearch: CliSearch = { env: process.env, goFallbacks: ['/usr/local/go/bin/go'], log: () => undefined };
 
 /**
  * Finds the Temporal CLI: `$TEMPORAL_CLI`, `temporal` on PATH, `$(go env GOPATH)/bin/temporal`, else builds it
  * with `go install` (minutes, once). Without Go, fails with instructions.
  */
-export function resolveTemporalCli(log: (line: string) => void = () => undefined): string {
-  const fromEnv = process.env.TEMPORAL_CLI;
+export function resolveTemporalCli(search: Partial<CliSearch> = {}): string {
+  const { env, goFallbacks, log } = { ...defaultSearch, ...search };
+  const fromEnv = env.TEMPORAL_CLI;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) throw new Error(`TEMPORAL_CLI=${fromEnv} is not an executable file`);
     return fromEnv;
   }
-  const found = onPath('temporal');
+  const found = onPath('temporal', env.PATH ?? '');
   if (found) return found;
-  const go = goBinary();
+  const go = onPath('go', env.PATH ?? '') ?? goFallbacks.find(isExecutable);
   if (!go) {
     throw new Error(
       'The Temporal CLI was not found and Go is not installed to build it. Install Go (https://go.dev/dl) and run ' +

@@ -79,7 +79,7 @@ export default async function globalSetup(): Promise<void> {
 }
 
 async function startEverything(): Promise<void> {
-  const cliPath = resolveTemporalCli((line) => process.stderr.write(`${line}\n`));
+  const cliPath = resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
   const temporal = await startDevServer({ cliPath, port: await freePort() });
   globalThis.heraTestStops.push(() => temporal.stop());
 

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { signToken } from '../../auth/jwt';
 import { resolveJwtSecret } from '../../auth/secret';
 import { heraHome, loadConfig } from '../../config';
@@ -19,34 +19,47 @@ import { shutdown, untilSignal } from '../lifecycle';
 /** The demo administrator's fixed id, so every `hera dev` run hands out a token for the same user. */
 const demoAdminId = '00000000-0000-4000-8000-0000000000ad';
 
+interface DevOptions {
+  port?: string;
+  temporalPort: string;
+  uiPort?: string;
+}
+
+function portNumber(value: string): string {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number');
+  return value;
+}
+
 export const devCommand = new Command('dev')
   .description('run everything on embedded defaults: database, Temporal dev server with UI, worker, API, demo data')
-  .action(async () => {
+  .option('--port <port>', 'API port (default: PORT or 3000)', portNumber)
+  .option('--temporal-port <port>', 'Temporal dev server port; ignored when TEMPORAL_ADDRESS is set', portNumber, '7233')
+  .option('--ui-port <port>', 'Temporal Web UI port (default: Temporal port + 1000)', portNumber)
+  .action(async (options: DevOptions) => {
     const steps: Array<[string, () => Promise<unknown>]> = [];
     const stopAll = () => shutdown(steps.reverse(), (line) => logger.error(line));
     try {
-      const explicitTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
-      const config = loadConfig();
       mkdirSync(heraHome, { recursive: true });
+      let config = loadConfig();
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);
       await migrate(database.url);
 
       let uiUrl: string | undefined;
-      if (!explicitTemporal) {
-        const port = Number(config.TEMPORAL_ADDRESS.split(':').pop());
+      if (!process.env.TEMPORAL_ADDRESS) {
+        const port = Number(options.temporalPort);
         const server = await startDevServer({
-          cliPath: resolveTemporalCli((line) => logger.info(line)),
+          cliPath: resolveTemporalCli({ log: (line) => logger.info(line) }),
           port,
-          uiPort: port + 1000,
+          uiPort: options.uiPort ? Number(options.uiPort) : port + 1000,
           dbFile: path.join(heraHome, 'temporal.db'),
           namespace: config.TEMPORAL_NAMESPACE,
         });
-        uiUrl = server.uiUrl;
         steps.push(['temporal dev server', () => server.stop()]);
+        uiUrl = server.uiUrl;
+        config = { ...config, TEMPORAL_ADDRESS: server.address };
       }
-
       const workerDb = createDb({ url: database.url, role: config.HERA_DB_ROLE });
       steps.push(['worker database pool', () => workerDb.close()]);
       const heraWorker = await createHeraWorker({ config, db: workerDb });
@@ -58,7 +71,7 @@ export const devCommand = new Command('dev')
 
       const system = await openSystem(config, database.url);
       steps.push(['system', () => system.close()]);
-      const api = await startApi(config, system, config.PORT);
+      const api = await startApi(config, system, options.port ? Number(options.port) : config.PORT);
       steps.push(['api', () => api.close()]);
 
       const org = await ensureOrganization(system.services.db.pool, 'demo', 'Demo organization', systemActorId);

@@ -7,5 +7,5 @@ temporalCommand
   .command('cli-path')
   .description('print the Temporal CLI path: $TEMPORAL_CLI, PATH, $(go env GOPATH)/bin, else build it with go install')
   .action(() => {
-    process.stdout.write(`${resolveTemporalCli((line) => process.stderr.write(`${line}\n`))}\n`);
+    process.stdout.write(`${resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) })}\n`);
   });

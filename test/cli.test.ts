@@ -1,0 +1,135 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { freePort } from '../src/net';
+import { startHarness, type Harness } from './support/harness';
+
+const hera = path.resolve(__dirname, '../bin/hera.js');
+const run = promisify(execFile);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+/** The environment of a fresh shell: nothing the test run itself set up. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
+}
+
+describe('hera org create / token', () => {
+  test('org create prints one JSON line and is idempotent by code; token prints a JWT the API accepts', async () => {
+    const env = cleanEnv({ DATABASE_URL: h.env.databaseUrl, HERA_JWT_SECRET: h.env.jwtSecret, LOG_LEVEL: 'silent' });
+    const code = `cli-${Date.now()}`;
+    const first = await run(process.execPath, [hera, 'org', 'create', '--code', code, '--name', 'CLI Org'], { env });
+    const org = JSON.parse(first.stdout);
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    expect(org).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), code, name: 'CLI Org' });
+    const again = await run(process.execPath, [hera, 'org', 'create', '--code', code, '--name', 'Other name'], { env });
+    expect(JSON.parse(again.stdout)).toEqual(org);
+
+    const user = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+    const token = await run(process.execPath, [hera, 'token', '--org', org.id, '--user', user, '--roles', 'admin,user'], { env });
+    expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const res = await h.request('GET', '/api/v1/workflows', { token: token.stdout.trim() });
+    expect(res.status).toBe(200);
+
+    await expect(run(process.execPath, [hera, 'token', '--org', 'not-a-uuid', '--user', user], { env })).rejects.toMatchObject({
+      stderr: expect.stringContaining('expected a uuid'),
+    });
+  });
+});
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.destroy() || resolve(true));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+interface DevRun {
+  info: { api: string; temporal_ui: string; temporal_address: string; organization_id: string; admin_token: string };
+  stop(): Promise<number | null>;
+}
+
+/** Runs `hera dev` in `home` on the given ports until it prints its summary. */
+async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 'pg', number>): Promise<DevRun> {
+  const child = spawn(
+    process.execPath,
+    [hera, 'dev', '--port', String(ports.api), '--temporal-port', String(ports.temporal), '--ui-port', String(ports.ui)],
+    { env: cleanEnv({ HERA_HOME: home, HERA_EMBEDDED_PG_PORT: String(ports.pg), LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hera dev did not start:\n${output}`)), 150_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Admin token')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.once('exit', (code) => reject(new Error(`hera dev exited with ${code}:\n${output}`)));
+  });
+  return {
+    info: JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')),
+    stop: async () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('hera dev', () => {
+  test('serves the API and the Temporal UI, lists the demo instance, stops cleanly on Ctrl-C and reuses its data', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'hera-dev-'));
+    chmodSync(home, 0o755);
+    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+
+    const first = await startDev(home, ports);
+    expect(first.info.api).toBe(`http://127.0.0.1:${ports.api}`);
+    const list = async (info: DevRun['info']) => {
+      const res = await fetch(`${info.api}/api/v1/workflows`, { headers: { authorization: `Bearer ${info.admin_token}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { instances: Array<{ instance_id: string; definition_code: string }> }).instances;
+    };
+    const demo = await list(first.info);
+    expect(demo).toEqual([expect.objectContaining({ definition_code: 'LEAVE_APPROVAL' })]);
+    expect((await fetch(first.info.temporal_ui)).status).toBe(200);
+
+    expect(await first.stop()).toBe(0);
+    for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
+
+    const second = await startDev(home, ports);
+    try {
+      expect(second.info.organization_id).toBe(first.info.organization_id);
+      expect(await list(second.info)).toEqual(demo);
+      // The Temporal side survived the restart too: the demo workflow is still running.
+      const connection = await Connection.connect({ address: second.info.temporal_address });
+      try {
+        const { executions } = await connection.workflowService.listWorkflowExecutions({
+          namespace: 'default',
+          query: `HeraDefinitionCode = "LEAVE_APPROVAL" AND ExecutionStatus = "Running"`,
+        });
+        expect(executions).toHaveLength(1);
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 300_000);
+});

@@ -55,6 +55,9 @@ describe('authentication (401)', () => {
   test('health and readiness need no token', async () => {
     expect((await h.request('GET', '/healthz')).status).toBe(200);
     expect(await h.request('GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    const metrics = await h.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('hera_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"}');
   });
 });
 

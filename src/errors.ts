@@ -21,3 +21,18 @@ export function validationFailed(fields: FieldProblem[]): HeraError {
     fields,
   });
 }
+
+/**
+ * A refusal a procedure handler raises by code; the runner gives it the HTTP status its contract declares
+ * (a code the contract does not declare is a programming error and answers 500).
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'Refusal';
+  }
+}

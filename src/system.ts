@@ -6,13 +6,16 @@ import { resolveJwtSecret } from './auth/secret';
 import type { Config } from './config';
 import { createDb } from './db/pool';
 import { loadDefinitionCatalog } from './definitions/catalog';
-import { procedures } from './procedures';
+import { implementations } from './procedures';
+import { loadContracts, type Contract } from './procedures/contracts';
 import { createRunner, type RunProcedure } from './procedures/runner';
 import type { Services } from './procedures/types';
+import { createRoleDirectory } from './directory/roles';
 import { connectClient } from './temporal/connection';
 
 export interface System {
   services: Services;
+  contracts: Contract[];
   runProcedure: RunProcedure;
   close(): Promise<void>;
 }
@@ -20,11 +23,13 @@ export interface System {
 /** Opens what procedures need (database pool as the app role, Temporal client, definitions). */
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
   const db = createDb({ url: databaseUrl, role: config.HERA_DB_ROLE });
+  const contracts = loadContracts();
   const temporal = await connectClient(config);
-  const services: Services = { config, db, temporal, definitions: loadDefinitionCatalog() };
+  const services: Services = { config, db, temporal, definitions: loadDefinitionCatalog(), roles: createRoleDirectory(db) };
   return {
     services,
-    runProcedure: createRunner(services, procedures),
+    contracts,
+    runProcedure: createRunner(services, contracts, implementations),
     close: async () => {
       await temporal.connection.close();
       await db.close();
@@ -42,6 +47,7 @@ export interface RunningApi {
 export async function startApi(config: Config, system: System, port: number): Promise<RunningApi> {
   const keySource = config.HERA_JWKS_URL ? { jwksUrl: config.HERA_JWKS_URL } : { secret: resolveJwtSecret(config) };
   const app = createApp({
+    contracts: system.contracts,
     runProcedure: system.runProcedure,
     verifyToken: createTokenVerifier(keySource),
     checkReady: async () => {

@@ -1,19 +1,48 @@
 import type { Db } from '../db/pool';
-import { insertInstanceHeader, insertStepLine } from '../db/queries/instances';
+import { insertEffects, type NewEffect } from '../db/queries/effects';
+import { insertInstanceHeader, insertStepLine, patchInstanceHeader } from '../db/queries/instances';
+import { evaluateGuard, type GuardOutcome } from '../definitions/guards';
+import type { WorkflowDefinition } from '../definitions/schema';
 import type { InstanceSnapshot } from '../workflows/messages';
 
 export interface CreateInstanceRecord {
   snapshot: InstanceSnapshot;
+  stepId: string;
   actorUserId: string;
   actorRole: string | null;
   correlationId: string | null;
+  requestHash: string;
+}
+
+type GuardRef = WorkflowDefinition['transitions'][number]['guards'][number];
+
+export interface TransitionRecord {
+  organizationId: string;
+  instanceId: string;
+  guards: GuardRef[];
+  context: Record<string, unknown>;
+  stepId: string;
+  lineNumber: number;
+  at: string;
+  actorUserId: string;
+  lineData: Record<string, unknown>;
+  headerPatch: Record<string, unknown>;
+  status: 'active' | 'completed';
+  effects: NewEffect[];
+}
+
+export interface TransitionOutcome {
+  guards: GuardOutcome[];
+  /** False when a guard failed: nothing was written. */
+  applied: boolean;
 }
 
 /** Activities that persist an instance to the six tables; each is idempotent under retry. */
 export function persistenceActivities(db: Db) {
   return {
     /** Writes the WF_INSTANCE header and its first step line (the initial state entered) in one transaction. */
-    async createInstanceRecord({ snapshot, actorUserId, actorRole, correlationId }: CreateInstanceRecord): Promise<void> {
+    async createInstanceRecord(record: CreateInstanceRecord): Promise<void> {
+      const { snapshot, actorUserId } = record;
       await db.withOrg(snapshot.organization_id, async (sql) => {
         await insertInstanceHeader(sql, {
           instanceId: snapshot.instance_id,
@@ -32,10 +61,12 @@ export function persistenceActivities(db: Db) {
             sla_at: snapshot.sla_at,
             sla_warning_level: 0,
             sla_escalation_level: 0,
-            correlation_id: correlationId,
+            correlation_id: record.correlationId,
+            start_request_hash: record.requestHash,
           },
         });
         await insertStepLine(sql, {
+          stepId: record.stepId,
           instanceId: snapshot.instance_id,
           organizationId: snapshot.organization_id,
           lineNumber: 1,
@@ -44,17 +75,45 @@ export function persistenceActivities(db: Db) {
           lineData: {
             from: null,
             to: snapshot.current_state,
-            by: actorRole,
+            by: record.actorRole,
             actor_user_id: actorUserId,
             note: 'START',
             effects_failed: [],
             guards_executed: [],
             effects_queued: [],
             duration_ms: 0,
+            correlation_id: record.correlationId,
             timestamp: snapshot.created_at,
           },
         });
       });
+    },
+
+    /**
+     * Runs the transition's guards in order over the instance context; when all pass, writes the step line,
+     * the header's new state and the PENDING effect records in one transaction.
+     */
+    async applyTransition(record: TransitionRecord): Promise<TransitionOutcome> {
+      const guards: GuardOutcome[] = [];
+      for (const guard of record.guards) {
+        const outcome = evaluateGuard(guard, record.context);
+        guards.push(outcome);
+        if (!outcome.passed) return { guards, applied: false };
+      }
+      await db.withOrg(record.organizationId, async (sql) => {
+        await insertStepLine(sql, {
+          stepId: record.stepId,
+          instanceId: record.instanceId,
+          organizationId: record.organizationId,
+          lineNumber: record.lineNumber,
+          actorUserId: record.actorUserId,
+          createdAt: record.at,
+          lineData: record.lineData,
+        });
+        await patchInstanceHeader(sql, record.organizationId, record.instanceId, record.headerPatch, record.status, record.at, record.actorUserId);
+        await insertEffects(sql, record.organizationId, record.effects, record.at, record.actorUserId);
+      });
+      return { guards, applied: true };
     },
   };
 }

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler } from 'express';
+import YAML from 'yaml';
 import type { HeraClaims } from '../auth/jwt';
 import { HeraError } from '../errors';
 import { httpDuration, registry } from '../metrics';
+import type { Contract } from '../procedures/contracts';
 import type { RunProcedure } from '../procedures/runner';
 import type { Caller } from '../procedures/types';
 import { errorHandler, notFound } from './errors';
-import { routes } from './routes';
 
 export interface AppDeps {
+  /** The procedure contracts: their routes are the API. */
+  contracts: readonly Contract[];
   runProcedure: RunProcedure;
   verifyToken(authorization: string | undefined): Promise<HeraClaims>;
   /** Resolves when the database and Temporal answer; rejects naming what does not. */
@@ -21,8 +24,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The request body as an object: JSON, or YAML when sent as application/yaml; none = {}. */
+function requestBody(req: Request): Record<string, unknown> {
+  let body: unknown = req.body ?? {};
+  if (typeof body === 'string') {
+    try {
+      body = YAML.parse(body) ?? {};
+    } catch (error) {
+      throw new HeraError('INVALID_YAML', 400, `the body is not valid YAML: ${(error as Error).message}`);
+    }
+  }
+  if (!isPlainObject(body)) {
+    throw new HeraError('VALIDATION_FAILED', 400, 'the body must be an object', {
+      fields: [{ field: '(body)', message: 'expected an object' }],
+    });
+  }
+  return body;
+}
+
 /** The HTTP face of HERA: authentication, then `runProcedure`, nothing else. */
-export function createApp({ runProcedure, verifyToken, checkReady }: AppDeps): express.Express {
+export function createApp({ contracts, runProcedure, verifyToken, checkReady }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -59,22 +80,30 @@ export function createApp({ runProcedure, verifyToken, checkReady }: AppDeps): e
       next(error);
     }
   };
-  app.use('/api/v1', authenticate, express.json({ limit: '1mb' }));
+  app.use(
+    '/api/v1',
+    authenticate,
+    express.json({ limit: '1mb' }),
+    express.text({ limit: '1mb', type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }),
+  );
 
-  for (const route of routes) {
-    app[route.method](route.path, async (req: Authenticated, res, next) => {
-      try {
-        const body: unknown = req.body ?? {};
-        if (!isPlainObject(body)) throw new HeraError('VALIDATION_FAILED', 400, 'the body must be a JSON object', { fields: [{ field: '(body)', message: 'expected an object' }] });
-        const input = { ...(req.query as Record<string, unknown>), ...body, ...req.params };
-        const result = await runProcedure(route.smartCode, input, req.caller!, {
-          correlationId: String(res.getHeader('X-Correlation-ID')),
-        });
-        res.status(result.status).json(result.body);
-      } catch (error) {
-        next(error);
-      }
-    });
+  for (const contract of contracts) {
+    for (const route of contract.routes) {
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put';
+      app[method](route.path, async (req: Authenticated, res, next) => {
+        try {
+          const input = { ...(req.query as Record<string, unknown>), ...requestBody(req), ...req.params };
+          const result = await runProcedure(contract.smart_code, input, req.caller!, {
+            correlationId: String(res.getHeader('X-Correlation-ID')),
+            idempotencyKey: req.get('Idempotency-Key') || null,
+          });
+          if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+          res.status(result.status).json(result.body);
+        } catch (error) {
+          next(error);
+        }
+      });
+    }
   }
 
   app.use(notFound);

@@ -1,6 +1,18 @@
+import { definitionsList } from './definitions/list';
+import { registerDefinition } from './definitions/register';
+import { teamPut, userPut } from './directory/put';
+import { advance } from './instance/advance';
 import { start } from './instance/start';
 import { instancesList } from './query/instancesList';
-import type { Procedure } from './types';
+import type { ProcedureImplementation } from './types';
 
-/** Every procedure the runner knows. */
-export const procedures: readonly Procedure[] = [start, instancesList] as readonly Procedure[];
+/** Every procedure implementation; each has a contract in procedures/. */
+export const implementations = [
+  start,
+  advance,
+  instancesList,
+  registerDefinition,
+  definitionsList,
+  userPut,
+  teamPut,
+] as unknown as readonly ProcedureImplementation[];

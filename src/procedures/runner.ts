@@ -1,15 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { HeraError, validationFailed } from '../errors';
+import { HeraError, Refusal, validationFailed } from '../errors';
+import { commonErrors, type Contract } from './contracts';
 import { passesGate } from './roles';
-import type { Caller, Procedure, Services } from './types';
+import type { Caller, ProcedureImplementation, Services } from './types';
 
 export interface ProcedureResult {
   status: number;
   body: unknown;
+  replayed: boolean;
 }
 
 export interface RunOptions {
   correlationId?: string | null;
+  idempotencyKey?: string | null;
 }
 
 export type RunProcedure = (
@@ -19,6 +23,11 @@ export type RunProcedure = (
   options?: RunOptions,
 ) => Promise<ProcedureResult>;
 
+interface BoundProcedure {
+  contract: Contract;
+  implementation: ProcedureImplementation;
+}
+
 function fieldProblems(error: z.ZodError) {
   return error.issues.map((issue) => ({
     field: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)',
@@ -26,37 +35,83 @@ function fieldProblems(error: z.ZodError) {
   }));
 }
 
-/**
- * The only entry into HERA: finds the procedure, binds the caller's organization, checks roles, validates
- * the input, then runs the handler.
- */
-export function createRunner(services: Services, procedures: readonly Procedure[]): RunProcedure {
-  const byCode = new Map<string, Procedure>();
-  for (const procedure of procedures) {
-    if (byCode.has(procedure.smartCode)) throw new Error(`procedure ${procedure.smartCode} is defined twice`);
-    byCode.set(procedure.smartCode, procedure);
+/** Stable JSON (sorted keys) so equal inputs hash equally whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Pairs every contract with its implementation; any one without the other stops startup. */
+export function bindProcedures(contracts: readonly Contract[], implementations: readonly ProcedureImplementation[]) {
+  const byCode = new Map<string, BoundProcedure>();
+  const implementationsByCode = new Map(implementations.map((i) => [i.smartCode, i]));
+  const problems: string[] = [];
+  for (const contract of contracts) {
+    const implementation = implementationsByCode.get(contract.smart_code);
+    if (!implementation) problems.push(`contract ${contract.smart_code} has no implementation`);
+    else if (byCode.has(contract.smart_code)) problems.push(`contract ${contract.smart_code} is declared twice`);
+    else byCode.set(contract.smart_code, { contract, implementation });
+  }
+  for (const implementation of implementations) {
+    if (!contracts.some((c) => c.smart_code === implementation.smartCode)) {
+      problems.push(`implementation ${implementation.smartCode} has no contract in procedures/`);
+    }
+  }
+  if (problems.length) throw new Error(`procedures do not match their contracts: ${problems.join('; ')}`);
+  return byCode;
+}
+
+/**
+ * The only entry into HERA: finds the procedure, binds the caller's organization, checks the contract's roles,
+ * validates the input, runs the handler and maps its refusals to the statuses the contract declares.
+ */
+export function createRunner(
+  services: Services,
+  contracts: readonly Contract[],
+  implementations: readonly ProcedureImplementation[],
+): RunProcedure {
+  const procedures = bindProcedures(contracts, implementations);
   return async (smartCode, input, caller, options = {}) => {
-    const procedure = byCode.get(smartCode);
+    const procedure = procedures.get(smartCode);
     if (!procedure) throw new HeraError('PROCEDURE_NOT_FOUND', 404, `no procedure ${smartCode}`);
+    const { contract, implementation } = procedure;
     const { organization_id: namedOrg, ...rest } = input;
     if (namedOrg !== undefined && namedOrg !== caller.organizationId) {
       throw new HeraError('ORGANIZATION_MISMATCH', 403, 'the request names another organization than the token', {
         organization_id: namedOrg,
       });
     }
-    if (!passesGate(caller.roles, procedure.roles)) {
-      throw new HeraError('PERMISSION_DENIED', 403, `${smartCode} requires one of the roles ${procedure.roles.join(', ')}`, {
-        required_roles: procedure.roles,
+    if (!passesGate(caller.roles, contract.roles)) {
+      throw new HeraError('PERMISSION_DENIED', 403, `${smartCode} requires one of the roles ${contract.roles.join(', ')}`, {
+        required_roles: contract.roles,
       });
     }
-    const parsed = procedure.input.safeParse(rest);
+    const parsed = implementation.input.safeParse(rest);
     if (!parsed.success) throw validationFailed(fieldProblems(parsed.error));
-    const body = await procedure.handle(parsed.data, {
-      caller,
-      services,
-      correlationId: options.correlationId ?? null,
-    });
-    return { status: procedure.successStatus, body };
+    let replayed = false;
+    try {
+      const body = await implementation.handle(parsed.data, {
+        caller,
+        services,
+        correlationId: options.correlationId ?? null,
+        idempotencyKey: options.idempotencyKey ?? null,
+        requestHash: createHash('sha256').update(`${smartCode}\n${canonical(parsed.data)}`).digest('hex'),
+        markReplayed: () => {
+          replayed = true;
+        },
+      });
+      return { status: contract.success_status, body, replayed };
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      const status = contract.errors[error.code] ?? commonErrors[error.code];
+      if (status === undefined) {
+        throw new Error(`${smartCode} refused with ${error.code}, which its contract does not declare: ${error.message}`);
+      }
+      throw new HeraError(error.code, status, error.message, error.details);
+    }
   };
 }

@@ -3,14 +3,16 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import type { DefinitionCatalog } from '../definitions/catalog';
+import type { RoleDirectory } from '../directory/roles';
 import type { Actor } from '../workflows/messages';
 
-/** What procedures may use: the database for reads, Temporal for writes, the definition catalog. */
+/** What procedures may use: views for reads, Temporal for writes, definitions and the role directory. */
 export interface Services {
   config: Config;
   db: Db;
   temporal: Client;
   definitions: DefinitionCatalog;
+  roles: RoleDirectory;
 }
 
 /** The authenticated caller: the organization always comes from the token. */
@@ -22,23 +24,26 @@ export interface ProcedureContext {
   caller: Caller;
   services: Services;
   correlationId: string | null;
+  /** The request's `Idempotency-Key`, when given. */
+  idempotencyKey: string | null;
+  /** A digest of the validated input, to tell a replay from a reuse of the key with another body. */
+  requestHash: string;
+  /** The handler answers a replay of an earlier request (sets `Idempotent-Replayed: true`). */
+  markReplayed(): void;
 }
 
 /**
- * One HERA procedure: its smart code (the API identifier), the roles its route requires, its input schema and
- * its handler. `member` is any holder of a valid token.
+ * The code side of a procedure; its YAML contract in `procedures/` holds the rest (kind, roles, routes,
+ * errors, audit). The runner refuses to start if the two do not match one to one.
  */
-export interface Procedure<Schema extends z.ZodType = z.ZodType, Output = unknown> {
+export interface ProcedureImplementation<Schema extends z.ZodType = z.ZodType, Output = unknown> {
   smartCode: string;
-  kind: 'command' | 'query';
-  roles: string[];
-  successStatus: 200 | 201;
   input: Schema;
   handle(input: z.output<Schema>, ctx: ProcedureContext): Promise<Output>;
 }
 
 export function defineProcedure<Schema extends z.ZodType, Output>(
-  procedure: Procedure<Schema, Output>,
-): Procedure<Schema, Output> {
-  return procedure;
+  implementation: ProcedureImplementation<Schema, Output>,
+): ProcedureImplementation<Schema, Output> {
+  return implementation;
 }

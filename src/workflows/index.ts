@@ -1,2 +1,3 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { instanceWorkflow } from './instance';
+export { putTeamWorkflow, putUserWorkflow, registerDefinitionWorkflow } from './records';

@@ -17,3 +17,73 @@ export function slaDeadline(definition: PinnedDefinition, startedAtMs: number): 
   if (definition.sla_hours === undefined) return null;
   return new Date(startedAtMs + definition.sla_hours * 3_600_000).toISOString();
 }
+
+export type Transition = PinnedDefinition['transitions'][number];
+
+export type TransitionChoice =
+  | { ok: true; transition: Transition; actorRole: string }
+  | { ok: false; code: 'INVALID_TRANSITION' | 'UNAUTHORIZED_ROLE'; message: string; details: Record<string, unknown> };
+
+/**
+ * Finds the transition from `from` to `to` and the role the caller acts in: `actorRole` if given (the caller
+ * must hold it), else the first of the caller's roles that the transition's `by` lists. `system` may act in any
+ * `by` role; `admin` gets no such pass.
+ */
+export function chooseTransition(
+  definition: PinnedDefinition,
+  from: string,
+  to: string,
+  callerRoles: readonly string[],
+  actorRole?: string,
+): TransitionChoice {
+  const transition = definition.transitions.find((t) => t.from === from && t.to === to);
+  if (!transition) {
+    return {
+      ok: false,
+      code: 'INVALID_TRANSITION',
+      message: `${definition.code} has no transition ${from} → ${to}`,
+      details: { from_state: from, to_state: to, allowed: definition.transitions.filter((t) => t.from === from).map((t) => t.to) },
+    };
+  }
+  const isSystem = callerRoles.includes('system');
+  const refuse = (message: string): TransitionChoice => ({
+    ok: false,
+    code: 'UNAUTHORIZED_ROLE',
+    message,
+    details: { allowed_roles: transition.by, actor_role: actorRole ?? null },
+  });
+  if (actorRole !== undefined) {
+    if (!isSystem && !callerRoles.includes(actorRole)) return refuse(`the token does not hold the role ${actorRole}`);
+    if (!transition.by.includes(actorRole)) return refuse(`${from} → ${to} may be done by ${transition.by.join(', ')}, not ${actorRole}`);
+    return { ok: true, transition, actorRole };
+  }
+  const role = transition.by.find((r) => callerRoles.includes(r)) ?? (isSystem ? transition.by[0] : undefined);
+  if (!role) return refuse(`${from} → ${to} may be done by ${transition.by.join(', ')}`);
+  return { ok: true, transition, actorRole: role };
+}
+
+export interface EffectRetry {
+  maximumAttempts: number;
+  initialInterval: string;
+  backoffCoefficient: number;
+  maximumInterval: string;
+}
+
+/** ISO-8601 durations (PT1S, PT0.5S, P1DT2H…) in milliseconds. */
+export function durationMs(iso: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(iso);
+  if (!m) throw new Error(`not an ISO-8601 duration: ${iso}`);
+  const [, d, h, min, s] = m;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
+}
+
+/** The definition's effect retry policy as Temporal retry options (defaults: 3 attempts, 1 s, ×2, 5 min). */
+export function effectRetry(definition: PinnedDefinition): EffectRetry {
+  const r = definition.effect_retry;
+  return {
+    maximumAttempts: r?.max_attempts ?? 3,
+    initialInterval: `${durationMs(r?.initial_interval ?? 'PT1S')}ms`,
+    backoffCoefficient: r?.backoff ?? 2,
+    maximumInterval: `${durationMs(r?.max_interval ?? 'PT5M')}ms`,
+  };
+}

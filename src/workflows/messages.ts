@@ -22,6 +22,8 @@ export interface InstanceInput {
   context: Record<string, unknown>;
   actor: Actor;
   correlationId: string | null;
+  /** Digest of the START request, so a replayed key with another body can be told apart. */
+  requestHash: string;
 }
 
 /** The instance as INSTANCE.GET returns it. */
@@ -42,8 +44,47 @@ export interface InstanceSnapshot {
   updated_at: string;
 }
 
+export interface CreatedReply {
+  instance: InstanceSnapshot;
+  requestHash: string;
+  /** This answer is for a repeat of the request that created the instance. */
+  replayed: boolean;
+}
+
+export interface AdvanceRequest {
+  to_state: string;
+  actor_role?: string;
+  payload: Record<string, unknown>;
+  actor: Actor;
+  idempotency_key: string | null;
+  request_hash: string;
+  correlation_id: string | null;
+}
+
+/** ADVANCE's answer (SPEC §10). Timers are set and cancelled by the timer capability. */
+export interface AdvanceAnswer {
+  instance_id: string;
+  from_state: string;
+  to_state: string;
+  current_state: string;
+  transitioned_at: string;
+  step_id: string;
+  guards_executed: string[];
+  effects_queued: string[];
+  timers_set: string[];
+  timers_cancelled: string[];
+}
+
+export interface AdvanceReply {
+  answer: AdvanceAnswer;
+  replayed: boolean;
+}
+
 /** Current state of the instance, answered from workflow memory. */
 export const snapshotQuery = defineQuery<InstanceSnapshot>('snapshot');
 
 /** Answers once the instance's header is persisted; START sends it with the workflow start. */
-export const awaitCreatedUpdate = defineUpdate<InstanceSnapshot>('awaitCreated');
+export const awaitCreatedUpdate = defineUpdate<CreatedReply, [string]>('awaitCreated');
+
+/** Moves the instance along one transition of its definition; answered after the step is persisted. */
+export const advanceUpdate = defineUpdate<AdvanceReply, [AdvanceRequest]>('advance');

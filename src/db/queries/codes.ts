@@ -2,10 +2,20 @@
 export const smartCodes = {
   instance: 'HERA.UNIV.WF.INSTANCE.HEADER.v1',
   step: 'HERA.UNIV.WF.STEP.LINE.v1',
+  effect: 'HERA.UNIV.WF.EFFECT.HEADER.v1',
+  notification: 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1',
+  definition: 'HERA.UNIV.WF.DEFINITION.SPEC.v1',
+  user: 'HERA.UNIV.WF.DIRECTORY.USER.v1',
+  role: 'HERA.UNIV.WF.DIRECTORY.ROLE.v1',
+  team: 'HERA.UNIV.WF.DIRECTORY.TEAM.v1',
+  hasRole: 'HERA.UNIV.WF.DIRECTORY.HAS_ROLE.v1',
+  memberOf: 'HERA.UNIV.WF.DIRECTORY.MEMBER_OF.v1',
 } as const;
 
 export const transactionTypes = {
   instance: 'WF_INSTANCE',
+  effect: 'WF_EFFECT',
+  notification: 'WF_NOTIFICATION',
 } as const;
 
 /** The actor recorded for writes made by workers and schedules rather than a person. */

@@ -10,6 +10,7 @@ export interface NewInstanceHeader {
 }
 
 export interface NewStepLine {
+  stepId: string;
   instanceId: string;
   organizationId: string;
   lineNumber: number;
@@ -38,14 +39,32 @@ export async function insertInstanceHeader(sql: Sql, header: NewInstanceHeader):
   );
 }
 
-/** Inserts one step line of an instance; the (instance, line number) key makes a retry a no-op. */
+/** Inserts one step line of an instance; its fixed id makes a retry a no-op. */
 export async function insertStepLine(sql: Sql, step: NewStepLine): Promise<void> {
   await sql.query(
     `insert into universal_transaction_lines
-       (organization_id, transaction_id, line_number, line_type, smart_code, line_data,
+       (id, organization_id, transaction_id, line_number, line_type, smart_code, line_data,
         created_at, updated_at, created_by, updated_by)
-     values ($1, $2, $3, 'WF_STEP', $4, $5, $6, $6, $7, $7)
-     on conflict (transaction_id, line_number) do nothing`,
-    [step.organizationId, step.instanceId, step.lineNumber, smartCodes.step, step.lineData, step.createdAt, step.actorUserId],
+     values ($1, $2, $3, $4, 'WF_STEP', $5, $6, $7, $7, $8, $8)
+     on conflict do nothing`,
+    [step.stepId, step.organizationId, step.instanceId, step.lineNumber, smartCodes.step, step.lineData, step.createdAt, step.actorUserId],
+  );
+}
+
+/** Merges `patch` into the header's JSON (never overwriting keys it does not name) and sets the status. */
+export async function patchInstanceHeader(
+  sql: Sql,
+  org: string,
+  instanceId: string,
+  patch: Record<string, unknown>,
+  status: string,
+  at: string,
+  actor: string,
+): Promise<void> {
+  await sql.query(
+    `update universal_transactions
+        set metadata = metadata || $3::jsonb, transaction_status = $4, updated_at = $5, updated_by = $6
+      where organization_id = $1 and id = $2 and transaction_type = 'WF_INSTANCE'`,
+    [org, instanceId, patch, status, at, actor],
   );
 }

@@ -1,75 +1,95 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { HeraError } from '../../errors';
+import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import { Refusal } from '../../errors';
+import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
-import { initialState } from '../../workflows/machine';
-import { awaitCreatedUpdate } from '../../workflows/messages';
 import type { instanceWorkflow } from '../../workflows/instance';
+import { initialState } from '../../workflows/machine';
+import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
+import { resolveDefinition } from '../definitions/resolve';
+import { uuidFromKey } from '../idempotency';
 import { defineProcedure } from '../types';
 
-/** START: a new instance of a definition, pinned to the definition's current version. */
+const startAnswer = (i: Pick<InstanceSnapshot, 'instance_id' | 'definition_code' | 'definition_version' | 'current_state' | 'status' | 'sla_at' | 'created_at'>) => ({
+  instance_id: i.instance_id,
+  definition_code: i.definition_code,
+  definition_version: i.definition_version,
+  current_state: i.current_state,
+  status: i.status,
+  sla_at: i.sla_at,
+  created_at: i.created_at,
+});
+
+/**
+ * START: a new instance of a definition, pinned to its current version. The instance workflow writes the
+ * record itself, so a row never exists without its workflow; with an Idempotency-Key the instance id is
+ * derived from the key, so a repeat (even after a crash half-way) finds the same instance.
+ */
 export const start = defineProcedure({
   smartCode: 'HERA.UNIV.WF.START.V1',
-  kind: 'command',
-  roles: ['user'],
-  successStatus: 201,
   input: z.strictObject({
     definition_code: z.string().min(1),
     subject_ref: z.strictObject({ entity_id: z.string().min(1), entity_type: z.string().min(1) }).optional(),
     context: z.record(z.string(), z.unknown()).default({}),
     initial_state: z.string().min(1).optional(),
   }),
-  async handle(input, { caller, services, correlationId }) {
-    const definition = services.definitions.current(input.definition_code);
+  async handle(input, { caller, services, correlationId, idempotencyKey, requestHash, markReplayed }) {
+    const org = caller.organizationId;
+    const definition = await resolveDefinition(services, org, input.definition_code);
     if (!definition) {
-      throw new HeraError('DEFINITION_NOT_FOUND', 404, `no definition ${input.definition_code}`, {
-        definition_code: input.definition_code,
-      });
+      throw new Refusal('DEFINITION_NOT_FOUND', `no definition ${input.definition_code}`, { definition_code: input.definition_code });
     }
     try {
       initialState(definition, input.initial_state);
     } catch {
-      throw new HeraError('INVALID_STATE', 400, `${input.initial_state} is not a state of ${definition.code}`, {
+      throw new Refusal('INVALID_STATE', `${input.initial_state} is not a state of ${definition.code}`, {
         initial_state: input.initial_state,
         states: definition.states,
       });
     }
-    const instanceId = randomUUID();
-    const { config, temporal } = services;
-    const snapshot = await temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof instanceWorkflow>('instanceWorkflow', {
-        workflowId: instanceWorkflowId(caller.organizationId, instanceId),
-        taskQueue: config.HERA_TASK_QUEUE,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [
-          {
-            organizationId: caller.organizationId,
-            instanceId,
-            definition,
-            initialState: input.initial_state,
-            subjectRef: input.subject_ref ?? null,
-            context: input.context,
-            actor: { userId: caller.userId, roles: caller.roles },
-            correlationId,
+    const instanceId = idempotencyKey ? uuidFromKey(org, 'START', idempotencyKey) : randomUUID();
+    try {
+      const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
+        args: [requestHash],
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof instanceWorkflow>('instanceWorkflow', {
+          workflowId: instanceWorkflowId(org, instanceId),
+          taskQueue: services.config.HERA_TASK_QUEUE,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [
+            {
+              organizationId: org,
+              instanceId,
+              definition,
+              initialState: input.initial_state,
+              subjectRef: input.subject_ref ?? null,
+              context: input.context,
+              actor: { userId: caller.userId, roles: caller.roles },
+              correlationId,
+              requestHash,
+            },
+          ],
+          memo: {
+            definition_code: definition.code,
+            definition_version: definition.version,
+            subject_ref: input.subject_ref ?? null,
+            correlation_id: correlationId,
           },
-        ],
-        memo: {
-          definition_code: definition.code,
-          definition_version: definition.version,
-          subject_ref: input.subject_ref ?? null,
-          correlation_id: correlationId,
-        },
-      }),
-    });
-    return {
-      instance_id: snapshot.instance_id,
-      definition_code: snapshot.definition_code,
-      definition_version: snapshot.definition_version,
-      current_state: snapshot.current_state,
-      status: snapshot.status,
-      sla_at: snapshot.sla_at,
-      created_at: snapshot.created_at,
-    };
+        }),
+      });
+      if (reply.replayed) markReplayed();
+      return startAnswer(reply.instance);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) rethrowRefusal(error);
+      // The key's instance has already finished: answer from its record.
+      const existing = await services.db.withOrg(org, (sql) => findInstanceAnswer(sql, org, instanceId));
+      if (!existing || existing.start_request_hash !== requestHash) {
+        throw new Refusal('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key started an instance with another request');
+      }
+      markReplayed();
+      return startAnswer({ ...existing, status: existing.status as InstanceSnapshot['status'] });
+    }
   },
 });

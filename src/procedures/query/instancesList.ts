@@ -8,9 +8,6 @@ const cursorSchema = z.object({ createdAt: z.iso.datetime(), instanceId: z.guid(
 /** INSTANCES.LIST: the organization's instances, newest first, with keyset pagination. */
 export const instancesList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCES.LIST.V1',
-  kind: 'query',
-  roles: ['user'],
-  successStatus: 200,
   input: z.strictObject({
     limit: limitSchema,
     cursor: z.string().min(1).optional(),

@@ -1,0 +1,45 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../db/pool';
+import { findUser, missingTeams, replaceUser, upsertTeam, type TeamRow, type UserChange, type UserRow } from '../db/queries/directory';
+import { storeDefinitionVersion, type StoreOutcome } from '../db/queries/definitions';
+
+export interface OrgChange<T> {
+  organizationId: string;
+  actorUserId: string;
+  change: T;
+}
+
+/** Activities for organization records outside any instance: the directory and definitions. */
+export function recordActivities(db: Db) {
+  return {
+    async putTeam({ organizationId, actorUserId, change }: OrgChange<{ code: string; name: string }>): Promise<TeamRow> {
+      return db.withOrg(organizationId, (sql) => upsertTeam(sql, organizationId, change.code, change.name, actorUserId));
+    },
+
+    async putUser({ organizationId, actorUserId, change }: OrgChange<UserChange>): Promise<UserRow> {
+      return db.withOrg(organizationId, async (sql) => {
+        const missing = await missingTeams(sql, organizationId, change.teams);
+        if (missing.length) {
+          throw ApplicationFailure.nonRetryable(`unknown teams: ${missing.join(', ')}`, 'TEAM_NOT_FOUND', { teams: missing });
+        }
+        if (change.managerUserId && !(await findUser(sql, organizationId, change.managerUserId))) {
+          throw ApplicationFailure.nonRetryable('the manager is not a user of this organization', 'USER_NOT_FOUND', {
+            manager_user_id: change.managerUserId,
+          });
+        }
+        if (!(await replaceUser(sql, organizationId, change, actorUserId))) {
+          throw ApplicationFailure.nonRetryable('this id belongs to another record', 'USER_ID_CONFLICT', { user_id: change.userId });
+        }
+        return (await findUser(sql, organizationId, change.userId))!;
+      });
+    },
+
+    async registerDefinition({
+      organizationId,
+      actorUserId,
+      change,
+    }: OrgChange<{ code: string; version: number } & Record<string, unknown>>): Promise<StoreOutcome> {
+      return db.withOrg(organizationId, (sql) => storeDefinitionVersion(sql, organizationId, change, actorUserId));
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { findInstanceAnswer, findStepByKey } from '../../db/queries/instanceGet';
+import { Refusal } from '../../errors';
+import { rethrowRefusal } from '../../temporal/commands';
+import { instanceWorkflowId } from '../../temporal/ids';
+import { advanceUpdate } from '../../workflows/messages';
+import { defineProcedure } from '../types';
+
+/**
+ * ADVANCE: one transition, decided by the instance workflow (transition exists, `by` role, guards in order)
+ * and answered after its step is persisted. A repeated Idempotency-Key answers the first result.
+ */
+export const advance = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.ADVANCE.V1',
+  input: z.strictObject({
+    instance_id: z.guid(),
+    to_state: z.string().min(1),
+    actor_role: z.string().min(1).optional(),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    idempotency_key: z.string().min(1).max(200).optional(),
+  }),
+  async handle(input, { caller, services, correlationId, idempotencyKey, requestHash, markReplayed }) {
+    const org = caller.organizationId;
+    const key = idempotencyKey ?? input.idempotency_key ?? null;
+    if (key) {
+      const prior = await services.db.withOrg(org, (sql) => findStepByKey(sql, org, key));
+      if (prior) {
+        if (prior.request_hash !== requestHash) {
+          throw new Refusal('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request');
+        }
+        markReplayed();
+        return prior.response;
+      }
+    }
+    const handle = services.temporal.workflow.getHandle(instanceWorkflowId(org, input.instance_id));
+    try {
+      const reply = await handle.executeUpdate(advanceUpdate, {
+        args: [
+          {
+            to_state: input.to_state,
+            actor_role: input.actor_role,
+            payload: input.payload,
+            actor: { userId: caller.userId, roles: caller.roles },
+            idempotency_key: key,
+            request_hash: requestHash,
+            correlation_id: correlationId,
+          },
+        ],
+        ...(key ? { updateId: `advance:${key}` } : {}),
+      });
+      if (reply.replayed) markReplayed();
+      return reply.answer;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) rethrowRefusal(error);
+      const instance = await services.db.withOrg(org, (sql) => findInstanceAnswer(sql, org, input.instance_id));
+      if (instance?.status === 'completed') {
+        throw new Refusal('INSTANCE_FINALIZED', `the instance is in its terminal state ${instance.current_state}`, {
+          current_state: instance.current_state,
+        });
+      }
+      throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
+    }
+  },
+});

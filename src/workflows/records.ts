@@ -1,0 +1,22 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { HeraActivities } from '../activities';
+import type { OrgChange } from '../activities/records';
+import type { UserChange } from '../db/queries/directory';
+
+/** Organization records outside any instance (directory, definitions): one short workflow per change. */
+const records = proxyActivities<HeraActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+export function putTeamWorkflow(change: OrgChange<{ code: string; name: string }>) {
+  return records.putTeam(change);
+}
+
+export function putUserWorkflow(change: OrgChange<UserChange>) {
+  return records.putUser(change);
+}
+
+export function registerDefinitionWorkflow(change: OrgChange<{ code: string; version: number } & Record<string, unknown>>) {
+  return records.registerDefinition(change);
+}

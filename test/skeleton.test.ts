@@ -109,13 +109,22 @@ describe('an instance end to end: HTTP → runProcedure → Temporal workflow �
 });
 
 describe('START through the original route and its refusals', () => {
-  test('POST /api/v1/workflows/:code/start starts the named definition, with an initial state', async () => {
+  test('POST /api/v1/workflows/:code/start starts the named definition; X-Correlation-ID reaches memo and records', async () => {
     const res = await h.request('POST', '/api/v1/workflows/TEST_ADMIN_WORKFLOW/start', {
       token: alice.token,
       body: { initial_state: 'ACTIVE' },
+      headers: { 'X-Correlation-ID': 'WF-20261125120000-0a1b2c3d-001' },
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ definition_code: 'TEST_ADMIN_WORKFLOW', current_state: 'ACTIVE' });
+    expect(res.headers.get('x-correlation-id')).toBe('WF-20261125120000-0a1b2c3d-001');
+    const id = res.body.instance_id;
+    const [row] = await h.system.services.db.withOrg(alice.organizationId, async (sql) =>
+      (await sql.query('select i.correlation_id, s.correlation_id as step_correlation_id from wf_instances_view i join wf_steps_view s using (instance_id) where instance_id = $1', [id])).rows,
+    );
+    expect(row).toEqual({ correlation_id: 'WF-20261125120000-0a1b2c3d-001', step_correlation_id: 'WF-20261125120000-0a1b2c3d-001' });
+    const description = await h.system.services.temporal.workflow.getHandle(instanceWorkflowId(alice.organizationId, id)).describe();
+    expect(description.memo).toMatchObject({ correlation_id: 'WF-20261125120000-0a1b2c3d-001' });
   });
 
   test('an unknown definition is 404 DEFINITION_NOT_FOUND', async () => {

@@ -6,6 +6,13 @@ import { decodeCursor, encodeCursor } from '../src/procedures/pagination';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { devServerArgs } from '../src/temporal/devServer';
 import { z } from 'zod';
+import { evaluateGuard } from '../src/definitions/guards';
+import { Refusal } from '../src/errors';
+import { implementations } from '../src/procedures';
+import { loadContracts } from '../src/procedures/contracts';
+import { bindProcedures, createRunner } from '../src/procedures/runner';
+import type { Services } from '../src/procedures/types';
+import { chooseTransition, durationMs } from '../src/workflows/machine';
 
 describe('route role gates', () => {
   test.each([
@@ -99,5 +106,75 @@ describe('Temporal CLI resolution', () => {
   test('TEMPORAL_CLI wins, and must name an executable', () => {
     expect(resolveTemporalCli({ env: { TEMPORAL_CLI: process.execPath, PATH: '' }, goFallbacks: [] })).toBe(process.execPath);
     expect(() => resolveTemporalCli({ env: { TEMPORAL_CLI: '/nonexistent/temporal' } })).toThrow(/not an executable/);
+  });
+});
+
+describe('procedure contracts', () => {
+  const contract = (smart_code: string, errors: Record<string, number> = {}) => ({
+    smart_code,
+    description: 'test',
+    kind: 'command' as const,
+    roles: ['user'],
+    routes: [],
+    success_status: 200 as const,
+    audit: false,
+    errors,
+  });
+  const implementation = (smartCode: string, handle: () => Promise<unknown>) => ({ smartCode, input: z.object({}), handle });
+
+  test('every shipped contract has exactly one implementation and the reverse', () => {
+    expect(() => bindProcedures(loadContracts(), implementations)).not.toThrow();
+  });
+
+  test('a contract without implementation, or the reverse, stops startup naming both', () => {
+    expect(() =>
+      bindProcedures([contract('HERA.UNIV.WF.A.V1')], [implementation('HERA.UNIV.WF.B.V1', async () => ({}))]),
+    ).toThrow(/HERA\.UNIV\.WF\.A\.V1 has no implementation.*HERA\.UNIV\.WF\.B\.V1 has no contract/);
+  });
+
+  test('a refusal gets its declared status; an undeclared code is a programming error', async () => {
+    const run = createRunner({} as Services, [contract('HERA.UNIV.WF.X.V1', { NOPE: 409 }), contract('HERA.UNIV.WF.Y.V1')], [
+      implementation('HERA.UNIV.WF.X.V1', async () => {
+        throw new Refusal('NOPE', 'no');
+      }),
+      implementation('HERA.UNIV.WF.Y.V1', async () => {
+        throw new Refusal('NOPE', 'no');
+      }),
+    ]);
+    const caller = { userId: 'u', organizationId: 'o', roles: ['user'] };
+    await expect(run('HERA.UNIV.WF.X.V1', {}, caller)).rejects.toMatchObject({ code: 'NOPE', status: 409 });
+    await expect(run('HERA.UNIV.WF.Y.V1', {}, caller)).rejects.toThrow(/does not declare/);
+  });
+});
+
+describe('the state machine', () => {
+  const leave = loadDefinitionCatalog().current('LEAVE_APPROVAL')!;
+  test.each([
+    [['employee'], undefined, 'DRAFT', 'SUBMITTED', 'employee'],
+    [['system'], undefined, 'SUBMITTED', 'MANAGER_REVIEW', 'system'],
+    [['system'], 'manager', 'MANAGER_REVIEW', 'APPROVED', 'manager'],
+    [['user', 'manager'], undefined, 'MANAGER_REVIEW', 'REJECTED', 'manager'],
+  ])('%j acting as %s may move %s → %s as %s', (roles, actorRole, from, to, expected) => {
+    expect(chooseTransition(leave, from, to, roles, actorRole)).toMatchObject({ ok: true, actorRole: expected });
+  });
+  test.each([
+    [['admin'], undefined, 'MANAGER_REVIEW', 'APPROVED', 'UNAUTHORIZED_ROLE'],
+    [['employee'], 'manager', 'MANAGER_REVIEW', 'APPROVED', 'UNAUTHORIZED_ROLE'],
+    [['manager'], undefined, 'DRAFT', 'APPROVED', 'INVALID_TRANSITION'],
+  ])('%j acting as %s may not move %s → %s (%s)', (roles, actorRole, from, to, code) => {
+    expect(chooseTransition(leave, from, to, roles, actorRole)).toMatchObject({ ok: false, code });
+  });
+  test('ISO durations', () => {
+    expect(durationMs('PT0.2S')).toBe(200);
+    expect(durationMs('P1DT2H3M4S')).toBe(((24 + 2) * 60 + 3) * 60_000 + 4000);
+    expect(() => durationMs('5 minutes')).toThrow();
+  });
+  test('the context guard compares a field with a value or another field', () => {
+    const guard = (w: Record<string, unknown>) => ({ code: 'HERA.UNIV.WF.GUARD.CONTEXT.v1', with: w });
+    expect(evaluateGuard(guard({ field: 'days', op: 'lte', value_field: 'available_days' }), { days: 5, available_days: 15 }).passed).toBe(true);
+    expect(evaluateGuard(guard({ field: 'days', op: 'lte', value_field: 'available_days' }), { days: 20, available_days: 15 }).passed).toBe(false);
+    expect(evaluateGuard(guard({ field: 'days', op: 'lte', value_field: 'available_days' }), { days: '5', available_days: 15 }).passed).toBe(false);
+    expect(evaluateGuard(guard({ field: 'po', op: 'exists' }), {}).passed).toBe(false);
+    expect(evaluateGuard(guard({ field: 'tier', op: 'in', value: ['gold', 'silver'] }), { tier: 'gold' }).passed).toBe(true);
   });
 });

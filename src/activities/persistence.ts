@@ -49,6 +49,7 @@ export function persistenceActivities(db: Db) {
           organizationId: snapshot.organization_id,
           createdAt: snapshot.created_at,
           actorUserId,
+          status: snapshot.status,
           metadata: {
             definition_code: snapshot.definition_code,
             definition_version: snapshot.definition_version,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { apiCommand } from './commands/api';
+import { definitionsCommand } from './commands/definitions';
 import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
 import { orgCommand } from './commands/org';
@@ -15,6 +16,7 @@ const program = new Command('hera')
   .addCommand(migrateCommand)
   .addCommand(orgCommand)
   .addCommand(tokenCommand)
+  .addCommand(definitionsCommand)
   .addCommand(temporalCommand);
 
 program.parseAsync(process.argv).then(

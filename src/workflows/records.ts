@@ -6,7 +6,8 @@ import type { UserChange } from '../db/queries/directory';
 /** Organization records outside any instance (directory, definitions): one short workflow per change. */
 const records = proxyActivities<HeraActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
 });
 
 export function putTeamWorkflow(change: OrgChange<{ code: string; name: string }>) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../../src/db/migrate';
@@ -36,8 +36,8 @@ async function startDatabase(): Promise<string> {
   return embedded.url;
 }
 
-/** Runs `hera worker` as a child process and resolves once it polls. */
-async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+/** Runs `hera worker` as a child process, its log in `logFile`, and resolves once it polls. */
+async function startWorker(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/hera.js'), 'worker'], {
     cwd: repoRoot,
     env,
@@ -48,16 +48,21 @@ async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   });
+  // Keep draining the log for the whole run: a full pipe would block the worker.
+  const log = createWriteStream(logFile);
+  child.stderr!.pipe(log);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 120_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    const watch = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('worker running')) {
         clearTimeout(timer);
+        child.stderr!.off('data', watch);
         resolve();
       }
-    });
+    };
+    child.stderr!.on('data', watch);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`worker exited with ${code}:\n${output}`));
@@ -94,5 +99,7 @@ async function startEverything(): Promise<void> {
     HERA_TASK_QUEUE: taskQueue,
     HERA_JWT_SECRET: jwtSecret,
   });
-  await startWorker({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
+  const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
+  process.stderr.write(`\nworker log: ${workerLog}\n`);
+  await startWorker({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' }, workerLog);
 }

@@ -59,7 +59,7 @@ export interface UserChange {
 export async function replaceUser(sql: Sql, org: string, change: UserChange, actor: string): Promise<boolean> {
   const { rowCount } = await sql.query(
     `insert into core_entities (id, organization_id, entity_type, entity_code, entity_name, smart_code, metadata, created_by, updated_by)
-     values ($1, $2, 'USER', $1::text, $3, $4, jsonb_build_object('manager_user_id', $5::uuid), $6, $6)
+     values ($1::uuid, $2, 'USER', $1::uuid::text, $3, $4, jsonb_build_object('manager_user_id', $5::uuid), $6, $6)
      on conflict (id) do update set entity_name = excluded.entity_name, metadata = core_entities.metadata || excluded.metadata,
        updated_at = now(), updated_by = excluded.updated_by
      where core_entities.organization_id = excluded.organization_id and core_entities.entity_type = 'USER'`,

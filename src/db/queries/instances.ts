@@ -6,6 +6,8 @@ export interface NewInstanceHeader {
   organizationId: string;
   createdAt: string;
   actorUserId: string;
+  /** active, or completed when the instance starts in a terminal state. */
+  status: string;
   metadata: Record<string, unknown>;
 }
 
@@ -25,7 +27,7 @@ export async function insertInstanceHeader(sql: Sql, header: NewInstanceHeader):
     `insert into universal_transactions
        (id, organization_id, transaction_type, smart_code, transaction_status, transaction_date, metadata,
         created_at, updated_at, created_by, updated_by)
-     values ($1, $2, $3, $4, 'active', $5, $6, $5, $5, $7, $7)
+     values ($1, $2, $3, $4, $8, $5, $6, $5, $5, $7, $7)
      on conflict (id) do nothing`,
     [
       header.instanceId,
@@ -35,6 +37,7 @@ export async function insertInstanceHeader(sql: Sql, header: NewInstanceHeader):
       header.createdAt,
       header.metadata,
       header.actorUserId,
+      header.status,
     ],
   );
 }

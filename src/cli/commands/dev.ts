@@ -10,7 +10,8 @@ import { systemActorId } from '../../db/queries/codes';
 import { ensureOrganization } from '../../db/queries/organizations';
 import { resolveDatabase } from '../../db/resolve';
 import { logger } from '../../logger';
-import { openSystem, startApi } from '../../system';
+import type { Caller } from '../../procedures/types';
+import { openSystem, startApi, type System } from '../../system';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/devServer';
 import { createHeraWorker } from '../../worker';
@@ -18,6 +19,35 @@ import { shutdown, untilSignal } from '../lifecycle';
 
 /** The demo administrator's fixed id, so every `hera dev` run hands out a token for the same user. */
 const demoAdminId = '00000000-0000-4000-8000-0000000000ad';
+const demoEmployeeId = '00000000-0000-4000-8000-0000000000e1';
+
+/** Demo directory and one leave request; every call is idempotent, so a second run changes nothing. */
+async function seedDemo(system: System, caller: Caller): Promise<void> {
+  const run = (code: string, input: Record<string, unknown>, idempotencyKey?: string) =>
+    system.runProcedure(code, input, caller, { idempotencyKey });
+  await run('HERA.UNIV.WF.DIRECTORY.TEAM.PUT.V1', { team_code: 'operations', name: 'Operations' });
+  await run('HERA.UNIV.WF.DIRECTORY.USER.PUT.V1', {
+    user_id: demoAdminId,
+    name: 'Demo Admin',
+    roles: ['admin', 'manager'],
+    teams: ['operations'],
+  });
+  await run('HERA.UNIV.WF.DIRECTORY.USER.PUT.V1', {
+    user_id: demoEmployeeId,
+    name: 'Demo Employee',
+    roles: ['employee'],
+    manager_user_id: demoAdminId,
+  });
+  await run(
+    'HERA.UNIV.WF.START.V1',
+    {
+      definition_code: 'LEAVE_APPROVAL',
+      subject_ref: { entity_id: 'emp_1', entity_type: 'leave_request' },
+      context: { leave_type: 'annual', days: 5, available_days: 15 },
+    },
+    'demo-leave-request',
+  );
+}
 
 interface DevOptions {
   port?: string;
@@ -81,18 +111,7 @@ export const devCommand = new Command('dev')
         roles: ['admin', 'manager', 'employee', 'user'],
       });
       const caller = { userId: demoAdminId, organizationId: org.id, roles: ['admin', 'manager', 'employee', 'user'] };
-      const existing = await system.runProcedure('HERA.UNIV.WF.INSTANCES.LIST.V1', { limit: '1' }, caller);
-      if ((existing.body as { instances: unknown[] }).instances.length === 0) {
-        await system.runProcedure(
-          'HERA.UNIV.WF.START.V1',
-          {
-            definition_code: 'LEAVE_APPROVAL',
-            subject_ref: { entity_id: 'emp_1', entity_type: 'leave_request' },
-            context: { leave_type: 'annual', days: 5, available_days: 15 },
-          },
-          caller,
-        );
-      }
+      await seedDemo(system, caller);
 
       const info = {
         api: api.url,

@@ -2,6 +2,7 @@ import type { Db } from '../db/pool';
 import { effectActivities } from './effects';
 import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
+import { timerAndTaskActivities } from './timersAndTasks';
 
 export interface ActivityDeps {
   db: Db;
@@ -9,7 +10,7 @@ export interface ActivityDeps {
 
 /** Every activity the workflows may call, bound to this process's dependencies. */
 export function createActivities({ db }: ActivityDeps) {
-  return { ...persistenceActivities(db), ...effectActivities(db), ...recordActivities(db) };
+  return { ...persistenceActivities(db), ...effectActivities(db), ...recordActivities(db), ...timerAndTaskActivities(db) };
 }
 
 export type HeraActivities = ReturnType<typeof createActivities>;

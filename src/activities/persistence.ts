@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import { insertEffects, type NewEffect } from '../db/queries/effects';
 import { insertInstanceHeader, insertStepLine, patchInstanceHeader } from '../db/queries/instances';
+import { insertTask, insertTimers, moveTimer, type TaskRecord, type TimerRecord } from '../db/queries/timersAndTasks';
 import { evaluateGuard, type GuardOutcome } from '../definitions/guards';
 import type { WorkflowDefinition } from '../definitions/schema';
 import type { InstanceSnapshot } from '../workflows/messages';
@@ -12,6 +13,9 @@ export interface CreateInstanceRecord {
   actorRole: string | null;
   correlationId: string | null;
   requestHash: string;
+  /** Timers and tasks of the initial state. */
+  timersSet: TimerRecord[];
+  tasksCreated: TaskRecord[];
 }
 
 type GuardRef = WorkflowDefinition['transitions'][number]['guards'][number];
@@ -29,6 +33,10 @@ export interface TransitionRecord {
   headerPatch: Record<string, unknown>;
   status: 'active' | 'completed';
   effects: NewEffect[];
+  /** PENDING timers of the state left, and the timers and tasks of the state entered: atomic with the move. */
+  timersCancelled: string[];
+  timersSet: TimerRecord[];
+  tasksCreated: TaskRecord[];
 }
 
 export interface TransitionOutcome {
@@ -87,6 +95,8 @@ export function persistenceActivities(db: Db) {
             timestamp: snapshot.created_at,
           },
         });
+        await insertTimers(sql, snapshot.organization_id, record.timersSet, snapshot.created_at, actorUserId);
+        for (const task of record.tasksCreated) await insertTask(sql, snapshot.organization_id, task, actorUserId);
       });
     },
 
@@ -113,6 +123,11 @@ export function persistenceActivities(db: Db) {
         });
         await patchInstanceHeader(sql, record.organizationId, record.instanceId, record.headerPatch, record.status, record.at, record.actorUserId);
         await insertEffects(sql, record.organizationId, record.effects, record.at, record.actorUserId);
+        for (const timerId of record.timersCancelled) {
+          await moveTimer(sql, record.organizationId, timerId, 'PENDING', 'CANCELLED', { cancelled_at: record.at, reason: 'state exited' }, record.actorUserId);
+        }
+        await insertTimers(sql, record.organizationId, record.timersSet, record.at, record.actorUserId);
+        for (const task of record.tasksCreated) await insertTask(sql, record.organizationId, task, record.actorUserId);
       });
       return { guards, applied: true };
     },

@@ -3,12 +3,16 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
+import { systemActorId } from '../actors';
 import type { HeraActivities } from '../activities';
+import type { TaskRecord, TimerRecord } from '../db/queries/timersAndTasks';
 import {
   heraDefinitionCode,
   heraOrganizationId,
@@ -17,23 +21,47 @@ import {
   heraSlaAt,
   heraState,
 } from '../temporal/searchAttributes';
-import { chooseTransition, effectRetry, initialState, isTerminal, slaDeadline } from './machine';
+import {
+  chooseTransition,
+  defaultTaskSlaMs,
+  effectRetry,
+  initialState,
+  isTerminal,
+  maxPendingTimers,
+  maxTimerDelayMs,
+  nextRoleUp,
+  priorityRank,
+  slaDeadline,
+  timerDelayMs,
+} from './machine';
 import {
   advanceUpdate,
   awaitCreatedUpdate,
+  cancelTimerUpdate,
+  claimTaskUpdate,
+  completeTaskUpdate,
+  createTaskUpdate,
+  escalateTaskUpdate,
+  fireTimerUpdate,
+  setTimerUpdate,
   snapshotQuery,
+  type Actor,
   type AdvanceAnswer,
   type AdvanceReply,
   type AdvanceRequest,
   type InstanceInput,
   type InstanceSnapshot,
+  type TaskCreateRequest,
+  type TimerAnswer,
 } from './messages';
 
-/** Persistence retries until the database answers: a transition is never dropped because it was down. */
+/** Persistence retries until the database answers: a change is never dropped because it was down. */
 const persistence = proxyActivities<HeraActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+
+const systemActor: Actor = { userId: systemActorId, roles: ['system'] };
 
 function refuse(code: string, message: string, details: Record<string, unknown> = {}): never {
   throw ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
@@ -49,19 +77,25 @@ function serializer() {
   };
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+const refOf = (ref: string | { code: string; with: Record<string, unknown> }) =>
+  typeof ref === 'string' ? { code: ref, params: {} } : { code: ref.code, params: ref.with };
+
 /**
- * One HERA workflow instance: the only writer of its records, so every change to it is serialized here.
+ * One HERA workflow instance: the only writer of its records, so every change to it (transitions, timers,
+ * tasks, effects) is decided here, one at a time.
  */
 export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
   const { definition, organizationId } = input;
+  const carried = input.carried;
   let state: string;
   try {
-    state = initialState(definition, input.initialState);
+    state = carried?.snapshot.current_state ?? initialState(definition, input.initialState);
   } catch (error) {
     refuse('INVALID_STATE', (error as Error).message);
   }
-  const startedAt = new Date(Date.now()).toISOString();
-  const snapshot: InstanceSnapshot = {
+  const startedMs = Date.now();
+  const snapshot: InstanceSnapshot = carried?.snapshot ?? {
     instance_id: input.instanceId,
     organization_id: organizationId,
     definition_code: definition.code,
@@ -73,19 +107,85 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     paused: false,
     owner_team: null,
     owner_user_id: input.actor.userId,
-    sla_at: slaDeadline(definition, Date.now()),
-    created_at: startedAt,
-    updated_at: startedAt,
+    sla_at: slaDeadline(definition, startedMs),
+    created_at: iso(startedMs),
+    updated_at: iso(startedMs),
   };
-  const createdAnswer = { ...snapshot };
-  let created = false;
-  let createdReplies = 0;
-  let lineCount = 1;
-  let stateEnteredAt = Date.now();
+  const createdAnswer = carried?.createdAnswer ?? { ...snapshot };
+  let created = carried !== undefined;
+  let createdReplies = carried?.createdReplies ?? 0;
+  let lineCount = carried?.lineCount ?? 1;
+  let stateEnteredAt = carried?.stateEnteredAt ?? startedMs;
+  const timers = new Map((carried?.timers ?? []).map((t) => [t.timer_id, t]));
+  const tasks = new Map((carried?.tasks ?? []).map((t) => [t.task_id, t]));
+  const answers = new Map(carried?.answers ?? []);
   let pendingEffects = 0;
-  const answers = new Map<string, { requestHash: string; answer: AdvanceAnswer }>();
+  /** Set by any change that may move the next timer deadline, so the timer loop looks again. */
+  let wake = false;
   const serialize = serializer();
   const effects = proxyActivities<HeraActivities>({ startToCloseTimeout: '2m', retry: effectRetry(definition) });
+
+  // ---- timers and tasks of a state -------------------------------------------------------------------
+
+  function timersOnEnter(entered: string, nowMs: number): TimerRecord[] {
+    return definition.timers
+      .filter((t) => t.on_enter === entered)
+      .map((t) => ({
+        timer_id: uuid4(),
+        instance_id: snapshot.instance_id,
+        name: t.name,
+        fire_at: iso(nowMs + timerDelayMs(t)),
+        on_fire: t.on_fire,
+        status: 'PENDING',
+        source: 'definition',
+        on_enter: entered,
+      }));
+  }
+
+  function newTask(request: Omit<TaskCreateRequest, 'actor'>, nowMs: number): TaskRecord {
+    const dueMs = request.due_at ? Date.parse(request.due_at) : undefined;
+    return {
+      task_id: uuid4(),
+      instance_id: snapshot.instance_id,
+      title: request.title,
+      body: request.body,
+      state: 'OPEN',
+      assignee_role: request.assignee_role ?? null,
+      assignee_user_id: request.assignee_user_id ?? null,
+      priority: request.priority,
+      due_at: dueMs !== undefined ? iso(dueMs) : null,
+      sla_at: iso(dueMs ?? nowMs + defaultTaskSlaMs),
+      created_at: iso(nowMs),
+      claimed_at: null,
+      completed_at: null,
+      completed_by: null,
+      outcome: null,
+      notes: null,
+      escalation_count: 0,
+      escalated_at: null,
+      escalation_history: [],
+    };
+  }
+
+  function tasksOnEnter(entered: string, nowMs: number): TaskRecord[] {
+    return definition.tasks
+      .filter((t) => t.on_enter === entered)
+      .map((t) =>
+        newTask(
+          {
+            title: t.title,
+            body: '',
+            assignee_role: t.assignee_role,
+            assignee_user_id: t.assignee_user_id,
+            due_at: t.due_in ? iso(nowMs + timerDelayMs({ duration: t.due_in })) : undefined,
+            priority: t.priority,
+          },
+          nowMs,
+        ),
+      );
+  }
+
+  // ---- START ---------------------------------------------------------------------------------------
 
   setHandler(snapshotQuery, () => snapshot);
 
@@ -105,6 +205,16 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     },
   );
 
+  // ---- ADVANCE -------------------------------------------------------------------------------------
+
+  function requireActive(): void {
+    if (snapshot.status !== 'active') {
+      refuse('INSTANCE_FINALIZED', `the instance is in its terminal state ${snapshot.current_state}`, {
+        current_state: snapshot.current_state,
+      });
+    }
+  }
+
   /** Throws the refusal an advance meets in the current state, or answers a replay; undefined = go ahead. */
   function precheck(request: AdvanceRequest): AdvanceReply | undefined {
     if (request.idempotency_key) {
@@ -114,31 +224,26 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       }
       if (prior) return { answer: prior.answer, replayed: true };
     }
-    if (snapshot.status !== 'active') {
-      refuse('INSTANCE_FINALIZED', `the instance is in its terminal state ${snapshot.current_state}`, {
-        current_state: snapshot.current_state,
-      });
-    }
+    requireActive();
     const choice = chooseTransition(definition, snapshot.current_state, request.to_state, request.actor.roles, request.actor_role);
     if (!choice.ok) refuse(choice.code, choice.message, choice.details);
     return undefined;
   }
 
-  async function advance(request: AdvanceRequest): Promise<AdvanceReply> {
+  async function advance(request: AdvanceRequest, note: string | null = null): Promise<AdvanceReply> {
     const replay = precheck(request);
     if (replay) return replay;
     const choice = chooseTransition(definition, snapshot.current_state, request.to_state, request.actor.roles, request.actor_role);
     if (!choice.ok) refuse(choice.code, choice.message, choice.details);
     const { transition, actorRole } = choice;
     const now = Date.now();
-    const at = new Date(now).toISOString();
+    const at = iso(now);
     const stepId = uuid4();
-    const queued = transition.effects.map((ref) => ({
-      effectId: uuid4(),
-      code: typeof ref === 'string' ? ref : ref.code,
-      params: typeof ref === 'string' ? {} : ref.with,
-    }));
+    const queued = transition.effects.map((ref) => ({ effectId: uuid4(), ...refOf(ref) }));
     const status = isTerminal(definition, transition.to) ? 'completed' : 'active';
+    const cancelled = [...timers.values()].filter((t) => t.status === 'PENDING');
+    const timersSet = status === 'active' ? timersOnEnter(transition.to, now) : [];
+    const tasksCreated = status === 'active' ? tasksOnEnter(transition.to, now) : [];
     const answer: AdvanceAnswer = {
       instance_id: snapshot.instance_id,
       from_state: transition.from,
@@ -146,27 +251,10 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       current_state: transition.to,
       transitioned_at: at,
       step_id: stepId,
-      guards_executed: transition.guards.map((g) => (typeof g === 'string' ? g : g.code)),
+      guards_executed: transition.guards.map((g) => refOf(g).code),
       effects_queued: queued.map((e) => e.code),
-      timers_set: [],
-      timers_cancelled: [],
-    };
-    const lineData = {
-      from: transition.from,
-      to: transition.to,
-      by: actorRole,
-      actor_user_id: request.actor.userId,
-      payload: request.payload,
-      note: null,
-      guards_executed: answer.guards_executed,
-      effects_queued: answer.effects_queued,
-      effects_failed: [],
-      duration_ms: now - stateEnteredAt,
-      correlation_id: request.correlation_id,
-      request_hash: request.request_hash,
-      ...(request.idempotency_key ? { idem_key: request.idempotency_key } : {}),
-      response: answer,
-      timestamp: at,
+      timers_set: timersSet.map((t) => t.name),
+      timers_cancelled: cancelled.map((t) => t.name),
     };
     const outcome = await persistence.applyTransition({
       organizationId,
@@ -177,10 +265,29 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       lineNumber: lineCount + 1,
       at,
       actorUserId: request.actor.userId,
-      lineData,
+      lineData: {
+        from: transition.from,
+        to: transition.to,
+        by: actorRole,
+        actor_user_id: request.actor.userId,
+        payload: request.payload,
+        note,
+        guards_executed: answer.guards_executed,
+        effects_queued: answer.effects_queued,
+        effects_failed: [],
+        duration_ms: now - stateEnteredAt,
+        correlation_id: request.correlation_id,
+        request_hash: request.request_hash,
+        ...(request.idempotency_key ? { idem_key: request.idempotency_key } : {}),
+        response: answer,
+        timestamp: at,
+      },
       headerPatch: { current_state: transition.to },
       status,
       effects: queued.map((e) => ({ ...e, instanceId: snapshot.instance_id, stepId })),
+      timersCancelled: cancelled.map((t) => t.timer_id),
+      timersSet,
+      tasksCreated,
     });
     if (!outcome.applied) {
       const failed = outcome.guards.find((g) => !g.passed);
@@ -188,6 +295,10 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }
     lineCount += 1;
     stateEnteredAt = now;
+    for (const timer of cancelled) Object.assign(timer, { status: 'CANCELLED', cancelled_at: at, reason: 'state exited' });
+    for (const timer of timersSet) timers.set(timer.timer_id, timer);
+    for (const task of tasksCreated) tasks.set(task.task_id, task);
+    wake = true;
     Object.assign(snapshot, { current_state: transition.to, status, updated_at: at });
     upsertSearchAttributes([{ key: heraState, value: transition.to }]);
     if (request.idempotency_key) answers.set(request.idempotency_key, { requestHash: request.request_hash, answer });
@@ -219,26 +330,340 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     },
   });
 
-  upsertSearchAttributes([
-    { key: heraOrganizationId, value: organizationId },
-    { key: heraDefinitionCode, value: definition.code },
-    { key: heraState, value: state },
-    { key: heraPaused, value: false },
-    { key: heraOwner, value: input.actor.userId },
-    ...(snapshot.sla_at ? [{ key: heraSlaAt, value: new Date(snapshot.sla_at) }] : []),
-  ]);
+  // ---- timers --------------------------------------------------------------------------------------
 
-  await persistence.createInstanceRecord({
-    snapshot,
-    stepId: uuid4(),
-    actorUserId: input.actor.userId,
-    actorRole: input.actor.roles[0] ?? null,
-    correlationId: input.correlationId,
-    requestHash: input.requestHash,
+  const timerAnswer = (t: TimerRecord, execution_result?: Record<string, unknown>): TimerAnswer => ({
+    timer_id: t.timer_id,
+    instance_id: t.instance_id,
+    name: t.name,
+    fire_at: t.fire_at,
+    on_fire: t.on_fire,
+    status: t.status,
+    fired_at: t.fired_at ?? null,
+    ...(execution_result ? { execution_result } : {}),
   });
-  created = true;
 
-  // The instance lives until a terminal state and until its effects have settled.
-  await condition(() => snapshot.status !== 'active' && pendingEffects === 0 && allHandlersFinished());
-  return snapshot;
+  function findTimer(timerId: string): TimerRecord {
+    const timer = timers.get(timerId);
+    if (!timer) refuse('TIMER_NOT_FOUND', 'no such timer on this instance', { timer_id: timerId });
+    return timer;
+  }
+
+  function requirePending(timer: TimerRecord): void {
+    if (timer.status !== 'PENDING') {
+      refuse('TIMER_ALREADY_FIRED', `the timer is ${timer.status}`, { timer_id: timer.timer_id, status: timer.status });
+    }
+  }
+
+  /**
+   * Fires one PENDING timer at most once: taken in memory first, then PENDING → FIRING in the database (a
+   * guarded change), then its action, then FIRED (or FAILED when the action was refused).
+   */
+  async function fire(timer: TimerRecord): Promise<TimerAnswer> {
+    requirePending(timer);
+    timer.status = 'FIRING';
+    const at = iso(Date.now());
+    const claimed = await persistence.moveTimerFromPending({ organizationId, timerId: timer.timer_id, to: 'FIRING', patch: { firing_at: at } });
+    if (!claimed) {
+      timer.status = 'FIRED';
+      refuse('TIMER_ALREADY_FIRED', 'the timer was already taken', { timer_id: timer.timer_id });
+    }
+    let result: Record<string, unknown>;
+    try {
+      result = await runTimerAction(timer);
+      timer.status = 'FIRED';
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure)) throw error;
+      result = { error: error.type, message: error.message };
+      timer.status = 'FAILED';
+    }
+    timer.fired_at = at;
+    await persistence.settleTimer({ organizationId, timerId: timer.timer_id, status: timer.status as 'FIRED' | 'FAILED', patch: { fired_at: at, execution_result: result } });
+    return timerAnswer(timer, result);
+  }
+
+  async function runTimerAction(timer: TimerRecord): Promise<Record<string, unknown>> {
+    const action = timer.on_fire as {
+      advance_to?: string;
+      escalate_tasks?: boolean;
+      create_task?: Omit<TaskCreateRequest, 'actor' | 'body'> & { due_in?: string };
+      effect?: string | { code: string; with: Record<string, unknown> };
+    };
+    const result: Record<string, unknown> = {};
+    if (action.create_task) {
+      const now = Date.now();
+      const { due_in, ...template } = action.create_task;
+      const task = newTask({ ...template, body: '', due_at: due_in ? iso(now + timerDelayMs({ duration: due_in })) : undefined }, now);
+      await persistence.saveTasks({ organizationId, created: [task], updated: [], actorUserId: systemActorId });
+      tasks.set(task.task_id, task);
+      result.task_created = task.task_id;
+    }
+    if (action.escalate_tasks) {
+      const escalated: string[] = [];
+      for (const task of [...tasks.values()].filter((t) => t.state !== 'COMPLETED')) {
+        await escalate(task, { actor: systemActor, task_id: task.task_id, reason: `timer ${timer.name}` });
+        escalated.push(task.task_id);
+      }
+      result.tasks_escalated = escalated;
+    }
+    if (action.effect) {
+      const at = iso(Date.now());
+      const stepId = uuid4();
+      const effect = { effectId: uuid4(), ...refOf(action.effect) };
+      await persistence.recordStepNote({
+        organizationId,
+        instanceId: snapshot.instance_id,
+        stepId,
+        lineNumber: lineCount + 1,
+        at,
+        actorUserId: systemActorId,
+        lineData: { from: snapshot.current_state, to: snapshot.current_state, by: 'system', actor_user_id: systemActorId, note: 'TIMER', timer: timer.name, effects_queued: [effect.code], effects_failed: [], guards_executed: [], timestamp: at },
+        effects: [{ ...effect, instanceId: snapshot.instance_id, stepId }],
+      });
+      lineCount += 1;
+      void runEffect(effect, { step_id: stepId, timer: timer.name }, { ...snapshot });
+      result.effect_queued = effect.code;
+    }
+    if (action.advance_to) {
+      const reply = await advance(
+        { to_state: action.advance_to, payload: { timer: timer.name }, actor: systemActor, idempotency_key: null, request_hash: `timer:${timer.timer_id}`, correlation_id: null },
+        `TIMER ${timer.name}`,
+      );
+      result.advanced_to = reply.answer.to_state;
+      result.instance_advanced = true;
+    }
+    return result;
+  }
+
+  /** The due timers, earliest first. */
+  const dueTimers = () =>
+    [...timers.values()].filter((t) => t.status === 'PENDING' && Date.parse(t.fire_at) <= Date.now()).sort((a, b) => a.fire_at.localeCompare(b.fire_at));
+
+  async function fireDue(): Promise<void> {
+    for (const timer of dueTimers()) {
+      if (timer.status !== 'PENDING' || snapshot.status !== 'active') continue;
+      await fire(timer).catch((error: unknown) => {
+        if (!(error instanceof ApplicationFailure)) throw error;
+      });
+    }
+  }
+
+  setHandler(
+    setTimerUpdate,
+    (request) =>
+      serialize(async () => {
+        requireActive();
+        const delay = timerDelayMs(request);
+        if (!(delay > 0) || delay > maxTimerDelayMs) refuse('INVALID_DURATION', 'the delay must be positive and at most 30 days', { delay_ms: delay });
+        const pending = [...timers.values()].filter((t) => t.status === 'PENDING');
+        if (pending.length >= maxPendingTimers) refuse('TOO_MANY_TIMERS', `at most ${maxPendingTimers} pending timers per instance`, { current_count: pending.length });
+        const name = request.name ?? `timer-${uuid4().slice(0, 8)}`;
+        if (pending.some((t) => t.name === name)) refuse('DUPLICATE_TIMER_NAME', `a pending timer is already named ${name}`, { name });
+        const now = Date.now();
+        const timer: TimerRecord = {
+          timer_id: uuid4(),
+          instance_id: snapshot.instance_id,
+          name,
+          fire_at: iso(now + delay),
+          on_fire: request.on_fire,
+          status: 'PENDING',
+          source: 'api',
+          on_enter: null,
+        };
+        await persistence.recordTimers({ organizationId, timers: [timer], actorUserId: request.actor.userId });
+        timers.set(timer.timer_id, timer);
+        wake = true;
+        return timerAnswer(timer);
+      }),
+  );
+
+  setHandler(cancelTimerUpdate, (request) =>
+    serialize(async () => {
+      const timer = findTimer(request.timer_id);
+      requirePending(timer);
+      const at = iso(Date.now());
+      await persistence.moveTimerFromPending({ organizationId, timerId: timer.timer_id, to: 'CANCELLED', patch: { cancelled_at: at, reason: request.reason ?? null } });
+      Object.assign(timer, { status: 'CANCELLED', cancelled_at: at, reason: request.reason ?? null });
+      wake = true;
+      return timerAnswer(timer);
+    }),
+  );
+
+  setHandler(
+    fireTimerUpdate,
+    (request) =>
+      serialize(async () => {
+        requireActive();
+        return fire(findTimer(request.timer_id));
+      }),
+    {
+      validator: (request) => {
+        requirePending(findTimer(request.timer_id));
+      },
+    },
+  );
+
+  // ---- tasks ---------------------------------------------------------------------------------------
+
+  function findTask(taskId: string): TaskRecord {
+    const task = tasks.get(taskId);
+    if (!task) refuse('TASK_NOT_FOUND', 'no such task', { task_id: taskId });
+    return task;
+  }
+
+  const saveTask = (task: TaskRecord, actor: Actor) => persistence.saveTasks({ organizationId, created: [], updated: [task], actorUserId: actor.userId });
+
+  async function escalate(task: TaskRecord, request: { actor: Actor; task_id: string; escalate_to_role?: string; escalate_to_user_id?: string; reason?: string; new_priority?: TaskRecord['priority'] }) {
+    if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
+    if (request.new_priority && priorityRank(request.new_priority) < priorityRank(task.priority)) {
+      refuse('INVALID_PRIORITY', `priority only rises: ${task.priority} → ${request.new_priority} is lower`, { current: task.priority });
+    }
+    let toUser = request.escalate_to_user_id ?? null;
+    let toRole = request.escalate_to_role ?? null;
+    if (!toUser && !toRole) {
+      const manager = task.assignee_user_id ? await persistence.managerOf({ organizationId, userId: task.assignee_user_id }) : null;
+      if (manager) toUser = manager;
+      else toRole = nextRoleUp(task.assignee_role ?? '') ?? null;
+    }
+    if (!toUser && !toRole) refuse('NO_ESCALATION_TARGET', 'nobody is above the current assignee', { assignee_role: task.assignee_role });
+    const at = iso(Date.now());
+    const raised = request.new_priority ?? (priorityRank(task.priority) < priorityRank('urgent') ? (['low', 'medium', 'high', 'urgent'] as const)[priorityRank(task.priority) + 1] : task.priority);
+    task.escalation_history = [
+      ...task.escalation_history,
+      { at, from_role: task.assignee_role, from_user_id: task.assignee_user_id, to_role: toRole, to_user_id: toUser, reason: request.reason ?? null, by: request.actor.userId },
+    ];
+    Object.assign(task, {
+      assignee_role: toRole,
+      assignee_user_id: toUser,
+      state: 'OPEN',
+      claimed_at: null,
+      priority: priorityRank(raised) > priorityRank(task.priority) ? raised : task.priority,
+      escalation_count: task.escalation_count + 1,
+      escalated_at: at,
+    });
+    await saveTask(task, request.actor);
+  }
+
+  setHandler(
+    createTaskUpdate,
+    (request) =>
+      serialize(async () => {
+        requireActive();
+        const task = newTask(request, Date.now());
+        await persistence.saveTasks({ organizationId, created: [task], updated: [], actorUserId: request.actor.userId });
+        tasks.set(task.task_id, task);
+        return { task };
+      }),
+  );
+
+  setHandler(
+    claimTaskUpdate,
+    (request) =>
+      serialize(async () => {
+        const task = findTask(request.task_id);
+        if (task.state !== 'OPEN') refuse('TASK_NOT_OPEN', `the task is ${task.state}`, { task_state: task.state });
+        if (!task.assignee_role) refuse('TASK_ALREADY_ASSIGNED', 'the task is assigned to a person', { assignee_user_id: task.assignee_user_id });
+        if (!request.actor.roles.includes(task.assignee_role) && !request.actor.roles.includes('system')) {
+          refuse('UNAUTHORIZED_ROLE', `claiming needs the role ${task.assignee_role}`, { assignee_role: task.assignee_role });
+        }
+        Object.assign(task, { state: 'CLAIMED', assignee_user_id: request.actor.userId, claimed_at: iso(Date.now()) });
+        await saveTask(task, request.actor);
+        return { task };
+      }),
+    {
+      validator: (request) => {
+        const task = findTask(request.task_id);
+        if (task.state !== 'OPEN') refuse('TASK_NOT_OPEN', `the task is ${task.state}`, { task_state: task.state });
+      },
+    },
+  );
+
+  setHandler(completeTaskUpdate, (request) =>
+    serialize(async () => {
+      const task = findTask(request.task_id);
+      if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is already completed', { task_id: task.task_id });
+      const { actor } = request;
+      const mayComplete = actor.roles.includes('system') || (task.assignee_user_id ? task.assignee_user_id === actor.userId : actor.roles.includes(task.assignee_role ?? ''));
+      if (!mayComplete) refuse('UNAUTHORIZED_ASSIGNEE', 'only the task’s assignee may complete it', { assignee_user_id: task.assignee_user_id, assignee_role: task.assignee_role });
+      Object.assign(task, { state: 'COMPLETED', outcome: request.outcome, notes: request.notes ?? null, completed_at: iso(Date.now()), completed_by: actor.userId });
+      await saveTask(task, actor);
+      if (!request.advance_workflow) return { task };
+      try {
+        await advance({ to_state: request.advance_workflow.to_state, payload: request.advance_workflow.payload, actor, idempotency_key: null, request_hash: `task:${task.task_id}`, correlation_id: null });
+        return { task, workflow_advanced: true };
+      } catch (error) {
+        if (!(error instanceof ApplicationFailure)) throw error;
+        return { task, workflow_advanced: false, warning: { code: error.type ?? 'WORKFLOW_ADVANCE_FAILED', message: error.message } };
+      }
+    }),
+  );
+
+  setHandler(escalateTaskUpdate, (request) =>
+    serialize(async () => {
+      const task = findTask(request.task_id);
+      await escalate(task, request);
+      return { task };
+    }),
+  );
+
+  // ---- the run -------------------------------------------------------------------------------------
+
+  if (!carried) {
+    upsertSearchAttributes([
+      { key: heraOrganizationId, value: organizationId },
+      { key: heraDefinitionCode, value: definition.code },
+      { key: heraState, value: state },
+      { key: heraPaused, value: false },
+      { key: heraOwner, value: input.actor.userId },
+      ...(snapshot.sla_at ? [{ key: heraSlaAt, value: new Date(snapshot.sla_at) }] : []),
+    ]);
+    const active = snapshot.status === 'active';
+    const timersSet = active ? timersOnEnter(state, startedMs) : [];
+    const tasksCreated = active ? tasksOnEnter(state, startedMs) : [];
+    await persistence.createInstanceRecord({
+      snapshot,
+      stepId: uuid4(),
+      actorUserId: input.actor.userId,
+      actorRole: input.actor.roles[0] ?? null,
+      correlationId: input.correlationId,
+      requestHash: input.requestHash,
+      timersSet,
+      tasksCreated,
+    });
+    for (const timer of timersSet) timers.set(timer.timer_id, timer);
+    for (const task of tasksCreated) tasks.set(task.task_id, task);
+    created = true;
+  }
+
+  const historyTooLong = () =>
+    workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && workflowInfo().historyLength > input.historyLimit);
+
+  // Fire timers when due; live until a terminal state and settled effects; continue as new when history grows.
+  // Each exit test is also a wake-up condition, so the loop never spins on a condition that is already true.
+  const done = () => snapshot.status !== 'active' && pendingEffects === 0 && allHandlersFinished();
+  const rollOver = () => historyTooLong() && pendingEffects === 0;
+  for (;;) {
+    if (done()) return snapshot;
+    if (rollOver()) break;
+    const next = [...timers.values()].filter((t) => t.status === 'PENDING').reduce((min, t) => Math.min(min, Date.parse(t.fire_at)), Infinity);
+    const wakeUp = () => wake || done() || rollOver();
+    if (next === Infinity) await condition(wakeUp);
+    else await condition(wakeUp, Math.max(1, next - Date.now()));
+    wake = false;
+    if (snapshot.status === 'active' && dueTimers().length) await serialize(fireDue);
+  }
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof instanceWorkflow>({
+    ...input,
+    carried: {
+      snapshot,
+      createdAnswer,
+      createdReplies,
+      lineCount,
+      stateEnteredAt,
+      timers: [...timers.values()].filter((t) => t.status === 'PENDING' || t.status === 'FIRING'),
+      tasks: [...tasks.values()],
+      answers: [...answers.entries()].slice(-200),
+    },
+  });
 }

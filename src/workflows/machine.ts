@@ -87,3 +87,28 @@ export function effectRetry(definition: PinnedDefinition): EffectRetry {
     maximumInterval: `${durationMs(r?.max_interval ?? 'PT5M')}ms`,
   };
 }
+
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
+export const priorities: readonly Priority[] = ['low', 'medium', 'high', 'urgent'];
+export const priorityRank = (p: Priority) => priorities.indexOf(p);
+
+/** Roles a role-assigned task climbs when escalated, lowest first. */
+export const escalationHierarchy = ['manager', 'senior_manager', 'director'] as const;
+
+/** The next role up from `role`: manager for roles outside the hierarchy, none above director. */
+export function nextRoleUp(role: string): string | undefined {
+  const at = escalationHierarchy.indexOf(role as (typeof escalationHierarchy)[number]);
+  return at === -1 ? escalationHierarchy[0] : escalationHierarchy[at + 1];
+}
+
+/** A timer's delay from its definition or request: `minutes` or an ISO-8601 `duration`. */
+export function timerDelayMs(spec: { minutes?: number; duration?: string }): number {
+  return spec.duration !== undefined ? durationMs(spec.duration) : Math.round((spec.minutes ?? 0) * 60_000);
+}
+
+/** Largest timer delay a definition or request may ask for: 30 days (profile max_duration_minutes 43200). */
+export const maxTimerDelayMs = 43_200 * 60_000;
+/** At most this many PENDING timers per instance. */
+export const maxPendingTimers = 10;
+/** A task's SLA when it has no due date: 24 hours (profile task_defaults.sla_minutes 1440). */
+export const defaultTaskSlaMs = 1440 * 60_000;

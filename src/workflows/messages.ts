@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { TaskRecord, TimerRecord } from '../db/queries/timersAndTasks';
 import type { PinnedDefinition } from '../definitions/schema';
 
 /** Who asked: the token's user and roles, or the fixed system actor for schedules and workers. */
@@ -24,6 +25,22 @@ export interface InstanceInput {
   correlationId: string | null;
   /** Digest of the START request, so a replayed key with another body can be told apart. */
   requestHash: string;
+  /** Set when the instance continues as new: everything the previous run knew. */
+  carried?: CarriedState;
+  /** Continue as new beyond this many history events (default: when Temporal suggests it). */
+  historyLimit?: number;
+}
+
+/** What a run hands the next one on continue-as-new: absolute deadlines, never remaining durations. */
+export interface CarriedState {
+  snapshot: InstanceSnapshot;
+  createdAnswer: InstanceSnapshot;
+  createdReplies: number;
+  lineCount: number;
+  stateEnteredAt: number;
+  timers: TimerRecord[];
+  tasks: TaskRecord[];
+  answers: Array<[string, { requestHash: string; answer: AdvanceAnswer }]>;
 }
 
 /** The instance as INSTANCE.GET returns it. */
@@ -80,6 +97,65 @@ export interface AdvanceReply {
   replayed: boolean;
 }
 
+export interface TimerSetRequest {
+  actor: Actor;
+  name?: string;
+  minutes?: number;
+  duration?: string;
+  on_fire: TimerRecord['on_fire'];
+}
+
+export interface TimerCommand {
+  actor: Actor;
+  timer_id: string;
+  reason?: string;
+}
+
+export interface TimerAnswer {
+  timer_id: string;
+  instance_id: string;
+  name: string;
+  fire_at: string;
+  on_fire: Record<string, unknown>;
+  status: TimerRecord['status'];
+  fired_at: string | null;
+  execution_result?: Record<string, unknown>;
+}
+
+export interface TaskCreateRequest {
+  actor: Actor;
+  title: string;
+  body: string;
+  assignee_role?: string;
+  assignee_user_id?: string;
+  due_at?: string;
+  priority: TaskRecord['priority'];
+}
+
+export interface TaskCommand {
+  actor: Actor;
+  task_id: string;
+}
+
+export interface TaskCompleteRequest extends TaskCommand {
+  outcome: string;
+  notes?: string;
+  advance_workflow?: { to_state: string; payload: Record<string, unknown> };
+}
+
+export interface TaskEscalateRequest extends TaskCommand {
+  escalate_to_role?: string;
+  escalate_to_user_id?: string;
+  reason?: string;
+  new_priority?: TaskRecord['priority'];
+}
+
+export interface TaskAnswer {
+  task: TaskRecord;
+  workflow_advanced?: boolean;
+  warning?: { code: string; message: string };
+}
+
 /** Current state of the instance, answered from workflow memory. */
 export const snapshotQuery = defineQuery<InstanceSnapshot>('snapshot');
 
@@ -88,3 +164,13 @@ export const awaitCreatedUpdate = defineUpdate<CreatedReply, [string]>('awaitCre
 
 /** Moves the instance along one transition of its definition; answered after the step is persisted. */
 export const advanceUpdate = defineUpdate<AdvanceReply, [AdvanceRequest]>('advance');
+
+export const setTimerUpdate = defineUpdate<TimerAnswer, [TimerSetRequest]>('setTimer');
+export const cancelTimerUpdate = defineUpdate<TimerAnswer, [TimerCommand]>('cancelTimer');
+/** An operator override: fires a PENDING timer now. */
+export const fireTimerUpdate = defineUpdate<TimerAnswer, [TimerCommand]>('fireTimer');
+
+export const createTaskUpdate = defineUpdate<TaskAnswer, [TaskCreateRequest]>('createTask');
+export const claimTaskUpdate = defineUpdate<TaskAnswer, [TaskCommand]>('claimTask');
+export const completeTaskUpdate = defineUpdate<TaskAnswer, [TaskCompleteRequest]>('completeTask');
+export const escalateTaskUpdate = defineUpdate<TaskAnswer, [TaskEscalateRequest]>('escalateTask');

@@ -3,6 +3,9 @@ export const smartCodes = {
   instance: 'HERA.UNIV.WF.INSTANCE.HEADER.v1',
   step: 'HERA.UNIV.WF.STEP.LINE.v1',
   effect: 'HERA.UNIV.WF.EFFECT.HEADER.v1',
+  timer: 'HERA.UNIV.WF.TIMER.HEADER.v1',
+  task: 'HERA.UNIV.WF.TASK.ENTITY.v1',
+  taskData: 'HERA.UNIV.WF.TASK.DATA.v1',
   notification: 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1',
   definition: 'HERA.UNIV.WF.DEFINITION.SPEC.v1',
   user: 'HERA.UNIV.WF.DIRECTORY.USER.v1',
@@ -15,8 +18,8 @@ export const smartCodes = {
 export const transactionTypes = {
   instance: 'WF_INSTANCE',
   effect: 'WF_EFFECT',
+  timer: 'WF_TIMER',
   notification: 'WF_NOTIFICATION',
 } as const;
 
-/** The actor recorded for writes made by workers and schedules rather than a person. */
-export const systemActorId = '00000000-0000-4000-8000-000000000001';
+export { systemActorId } from '../../actors';

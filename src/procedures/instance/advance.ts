@@ -1,11 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { findInstanceAnswer, findStepByKey } from '../../db/queries/instanceGet';
+import { findStepByKey } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
-import { rethrowRefusal } from '../../temporal/commands';
-import { instanceWorkflowId } from '../../temporal/ids';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';
+import { sendInstanceUpdate } from './send';
 
 /**
  * ADVANCE: one transition, decided by the instance workflow (transition exists, `by` role, guards in order)
@@ -33,33 +31,23 @@ export const advance = defineProcedure({
         return prior.response;
       }
     }
-    const handle = services.temporal.workflow.getHandle(instanceWorkflowId(org, input.instance_id));
-    try {
-      const reply = await handle.executeUpdate(advanceUpdate, {
-        args: [
-          {
-            to_state: input.to_state,
-            actor_role: input.actor_role,
-            payload: input.payload,
-            actor: { userId: caller.userId, roles: caller.roles },
-            idempotency_key: key,
-            request_hash: requestHash,
-            correlation_id: correlationId,
-          },
-        ],
-        ...(key ? { updateId: `advance:${key}` } : {}),
-      });
-      if (reply.replayed) markReplayed();
-      return reply.answer;
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) rethrowRefusal(error);
-      const instance = await services.db.withOrg(org, (sql) => findInstanceAnswer(sql, org, input.instance_id));
-      if (instance?.status === 'completed') {
-        throw new Refusal('INSTANCE_FINALIZED', `the instance is in its terminal state ${instance.current_state}`, {
-          current_state: instance.current_state,
-        });
-      }
-      throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
-    }
+    const reply = await sendInstanceUpdate(
+      services,
+      org,
+      input.instance_id,
+      advanceUpdate,
+      {
+        to_state: input.to_state,
+        actor_role: input.actor_role,
+        payload: input.payload,
+        actor: { userId: caller.userId, roles: caller.roles },
+        idempotency_key: key,
+        request_hash: requestHash,
+        correlation_id: correlationId,
+      },
+      key ? `advance:${key}` : undefined,
+    );
+    if (reply.replayed) markReplayed();
+    return reply.answer;
   },
 });

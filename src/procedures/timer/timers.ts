@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { Refusal } from '../../errors';
+import { checkRefs } from '../../definitions/registry';
+import { definitionSchema } from '../../definitions/schema';
+import { cancelTimerUpdate, fireTimerUpdate, setTimerUpdate } from '../../workflows/messages';
+import { sendInstanceUpdate } from '../instance/send';
+import { defineProcedure } from '../types';
+
+const onFireSchema = z
+  .strictObject({
+    advance_to: z.string().min(1).optional(),
+    escalate_tasks: z.boolean().optional(),
+    create_task: z
+      .strictObject({
+        title: z.string().min(1),
+        assignee_role: z.string().min(1).optional(),
+        assignee_user_id: z.guid().optional(),
+        due_in: z.string().optional(),
+        priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
+      })
+      .optional(),
+    effect: z.union([z.string().min(1), z.strictObject({ code: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) })]).optional(),
+  })
+  .refine((a) => Object.values(a).some((v) => v !== undefined && v !== false), { message: 'name at least one action' });
+
+const isoDuration = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+/** TIMER.SET: a timer on the instance, `minutes` or an ISO-8601 `duration` from now. */
+export const timerSet = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TIMER.SET.V1',
+  input: z
+    .strictObject({
+      instance_id: z.guid(),
+      name: z.string().min(1).max(100).optional(),
+      minutes: z.number().positive().optional(),
+      duration: z.string().regex(isoDuration, 'ISO-8601 duration such as PT30S').optional(),
+      on_fire: onFireSchema,
+    })
+    .refine((t) => (t.minutes === undefined) !== (t.duration === undefined), { message: 'give exactly one of minutes or duration', path: ['minutes'] }),
+  async handle(input, { caller, services }) {
+    if (input.on_fire.effect) {
+      // The effect must name a registered handler, as in a definition.
+      const problems = checkRefs(definitionSchema.parse({ code: 'TIMER', states: ['S'], timers: [{ on_enter: 'S', name: 't', minutes: 1, on_fire: { effect: input.on_fire.effect } }] }));
+      if (problems.length) throw new Refusal('INVALID_EFFECT', 'the timer names an unknown or misconfigured effect', { problems });
+    }
+    const { instance_id, ...timer } = input;
+    return sendInstanceUpdate(services, caller.organizationId, instance_id, setTimerUpdate, {
+      actor: { userId: caller.userId, roles: caller.roles },
+      ...timer,
+    });
+  },
+});
+
+const timerCommand = z.strictObject({ instance_id: z.guid(), timer_id: z.guid(), reason: z.string().max(500).optional() });
+
+/** TIMER.CANCEL: a PENDING timer never fires. */
+export const timerCancel = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TIMER.CANCEL.V1',
+  input: timerCommand,
+  async handle({ instance_id, ...command }, { caller, services }) {
+    return sendInstanceUpdate(services, caller.organizationId, instance_id, cancelTimerUpdate, {
+      actor: { userId: caller.userId, roles: caller.roles },
+      ...command,
+    });
+  },
+});
+
+/** TIMER.FIRE: an operator override that fires a PENDING timer now, at most once. */
+export const timerFire = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TIMER.FIRE.V1',
+  input: timerCommand.omit({ reason: true }),
+  async handle({ instance_id, ...command }, { caller, services }) {
+    return sendInstanceUpdate(services, caller.organizationId, instance_id, fireTimerUpdate, {
+      actor: { userId: caller.userId, roles: caller.roles },
+      ...command,
+    });
+  },
+});

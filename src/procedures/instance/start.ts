@@ -69,6 +69,7 @@ export const start = defineProcedure({
               actor: { userId: caller.userId, roles: caller.roles },
               correlationId,
               requestHash,
+              historyLimit: services.config.HERA_HISTORY_LIMIT,
             },
           ],
           memo: {

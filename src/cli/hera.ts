@@ -4,6 +4,7 @@ import { definitionsCommand } from './commands/definitions';
 import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
 import { orgCommand } from './commands/org';
+import { replayCommand } from './commands/replay';
 import { temporalCommand } from './commands/temporal';
 import { tokenCommand } from './commands/token';
 import { workerCommand } from './commands/worker';
@@ -17,6 +18,7 @@ const program = new Command('hera')
   .addCommand(orgCommand)
   .addCommand(tokenCommand)
   .addCommand(definitionsCommand)
+  .addCommand(replayCommand)
   .addCommand(temporalCommand);
 
 program.parseAsync(process.argv).then(

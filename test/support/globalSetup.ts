@@ -94,6 +94,7 @@ async function startEverything(): Promise<void> {
   const taskQueue = `hera-test-${randomBytes(3).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('base64url');
   Object.assign(process.env, {
+    TEMPORAL_CLI: cliPath,
     HERA_TEST_DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
     HERA_TASK_QUEUE: taskQueue,

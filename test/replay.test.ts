@@ -73,6 +73,17 @@ test('histories of every sample definition replay deterministically against this
     ['COMPLETED', 'user'],
   ]);
 
+  // Scenario 34: five instances of five definitions in one organization, each with only its own steps.
+  const statesOf = async (id: string) =>
+    (await h.system.services.db.withOrg(roles.user.organizationId, async (sql) =>
+      (await sql.query('select to_state from wf_steps_view where instance_id = $1 order by line_number', [id])).rows,
+    )).map((r) => r.to_state);
+  expect(await statesOf(leave)).toEqual(['DRAFT', 'SUBMITTED', 'MANAGER_REVIEW', 'APPROVED']);
+  expect(await statesOf(ap)).toEqual(['INGESTED', 'MATCH_2W', 'REVIEW', 'APPROVED', 'POSTED', 'PAID']);
+  expect(await statesOf(membership)).toEqual(['DUE', 'NOTIFIED', 'GRACE', 'RENEWED']);
+  expect(await statesOf(followup)).toEqual(['COMPLETED', 'PENDING_SEND', 'SENT', 'DONE']);
+  expect(await statesOf(admin)).toEqual(['DRAFT', 'ACTIVE', 'ON_HOLD', 'ACTIVE', 'COMPLETED']);
+
   const dir = process.env.HERA_RECORD_HISTORIES === '1' ? fixtures : mkdtempSync(path.join(os.tmpdir(), 'hera-histories-'));
   const instances = { leave_approval: leave, ap_bill_approval: ap, membership_renewal: membership, appt_followup: followup, test_admin_workflow: admin };
   for (const [name, id] of Object.entries(instances)) {

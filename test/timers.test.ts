@@ -124,7 +124,7 @@ test('three concurrent fires of one timer (scenario 9): exactly one fires', asyn
   expect(steps.map((s) => s.to_state)).toEqual(['COMPLETED', 'PENDING_SEND', 'SENT']);
 });
 
-test('definition timers fire by themselves when due, and only the due ones (scenario 35)', async () => {
+test('definition timers fire by themselves when due, and only the due ones (scenario 35); a refused action is FAILED', async () => {
   await register({
     code: 'SHORT_TIMERS',
     states: ['WAITING', 'LATE', 'DONE'],
@@ -145,6 +145,12 @@ test('definition timers fire by themselves when due, and only the due ones (scen
       ['later', 'CANCELLED'],
       ['nudge', 'FIRED'],
     ]);
+  });
+  const failing = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'nowhere', duration: 'PT0.5S', on_fire: { advance_to: 'WAITING' } });
+  expect(failing.status).toBe(200);
+  await eventually(async () => {
+    const [row] = await rows(`select timer_status, (select metadata->'execution_result' from universal_transactions where id = timer_id) as result from wf_timers_view where timer_id = $1`, [failing.body.timer_id]);
+    expect(row).toEqual({ timer_status: 'FAILED', result: expect.objectContaining({ error: 'INVALID_TRANSITION' }) });
   });
   const steps = await rows('select from_state, to_state, actor_role, note, effects_queued from wf_steps_view where instance_id = $1 order by line_number', [id]);
   expect(steps).toEqual([

@@ -5,6 +5,7 @@ import { createTokenVerifier } from './auth/jwt';
 import { resolveJwtSecret } from './auth/secret';
 import type { Config } from './config';
 import { createDb } from './db/pool';
+import { insertAuditEvent } from './db/queries/audit';
 import { loadDefinitionCatalog } from './definitions/catalog';
 import { implementations } from './procedures';
 import { loadContracts, type Contract } from './procedures/contracts';
@@ -25,7 +26,14 @@ export async function openSystem(config: Config, databaseUrl: string): Promise<S
   const db = createDb({ url: databaseUrl, role: config.HERA_DB_ROLE });
   const contracts = loadContracts();
   const temporal = await connectClient(config);
-  const services: Services = { config, db, temporal, definitions: loadDefinitionCatalog(), roles: createRoleDirectory(db) };
+  const services: Services = {
+    config,
+    db,
+    temporal,
+    definitions: loadDefinitionCatalog(),
+    roles: createRoleDirectory(db),
+    audit: (org, event) => db.withOrg(org, (sql) => insertAuditEvent(sql, org, event)),
+  };
   return {
     services,
     contracts,

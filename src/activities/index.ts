@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool';
+import { adminActivities } from './admin';
 import { effectActivities } from './effects';
 import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
@@ -10,7 +11,7 @@ export interface ActivityDeps {
 
 /** Every activity the workflows may call, bound to this process's dependencies. */
 export function createActivities({ db }: ActivityDeps) {
-  return { ...persistenceActivities(db), ...effectActivities(db), ...recordActivities(db), ...timerAndTaskActivities(db) };
+  return { ...persistenceActivities(db), ...effectActivities(db), ...recordActivities(db), ...timerAndTaskActivities(db), ...adminActivities(db) };
 }
 
 export type HeraActivities = ReturnType<typeof createActivities>;

@@ -1,10 +1,13 @@
+import { effectRetryProcedure } from './admin/effectRetry';
+import { instancePause, instanceReassign, instanceResume, instanceSlaRecalc } from './admin/instanceCommands';
 import { definitionsList } from './definitions/list';
 import { registerDefinition } from './definitions/register';
 import { teamPut, userPut } from './directory/put';
 import { advance } from './instance/advance';
 import { start } from './instance/start';
+import { auditList } from './query/auditList';
 import { instancesList } from './query/instancesList';
-import { taskClaim, taskComplete, taskCreate, taskEscalate } from './task/tasks';
+import { taskClaim, taskComplete, taskCreate, taskEscalate, taskReassign } from './task/tasks';
 import { timerCancel, timerFire, timerSet } from './timer/timers';
 import type { ProcedureImplementation } from './types';
 
@@ -24,4 +27,11 @@ export const implementations = [
   taskClaim,
   taskComplete,
   taskEscalate,
+  taskReassign,
+  instancePause,
+  instanceResume,
+  instanceReassign,
+  instanceSlaRecalc,
+  effectRetryProcedure,
+  auditList,
 ] as unknown as readonly ProcedureImplementation[];

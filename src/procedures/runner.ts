@@ -28,6 +28,8 @@ interface BoundProcedure {
   implementation: ProcedureImplementation;
 }
 
+const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function fieldProblems(error: z.ZodError) {
   return error.issues.map((issue) => ({
     field: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)',
@@ -67,7 +69,7 @@ export function bindProcedures(contracts: readonly Contract[], implementations: 
 
 /**
  * The only entry into HERA: finds the procedure, binds the caller's organization, checks the contract's roles,
- * validates the input, runs the handler and maps its refusals to the statuses the contract declares.
+ * validates the input, runs the handler, maps its refusals to the statuses the contract declares, and audits.
  */
 export function createRunner(
   services: Services,
@@ -78,7 +80,40 @@ export function createRunner(
   return async (smartCode, input, caller, options = {}) => {
     const procedure = procedures.get(smartCode);
     if (!procedure) throw new HeraError('PROCEDURE_NOT_FOUND', 404, `no procedure ${smartCode}`);
-    const { contract, implementation } = procedure;
+    const { contract } = procedure;
+    // Audited contracts record every call, success or refusal (SPEC §10 fields).
+    const audit = async (outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) => {
+      if (!contract.audit) return;
+      const instanceId = typeof input.instance_id === 'string' && uuidLike.test(input.instance_id) ? input.instance_id : null;
+      const reason = [input.reason, input.notes, input.recalc_reason].find((r) => typeof r === 'string') as string | undefined;
+      await services.audit(caller.organizationId, {
+        procedure_code: smartCode,
+        outcome,
+        error_code: errorCode,
+        actor_user_id: caller.userId,
+        instance_id: instanceId,
+        reason: reason ?? null,
+        correlation_id: options.correlationId ?? null,
+        source: 'api',
+      });
+    };
+    try {
+      const result = await run(procedure, input, caller, options);
+      await audit('SUCCESS', null);
+      return result;
+    } catch (error) {
+      if (error instanceof HeraError) await audit('REFUSED', error.code);
+      throw error;
+    }
+  };
+
+  async function run(
+    { contract, implementation }: BoundProcedure,
+    input: Record<string, unknown>,
+    caller: Caller,
+    options: RunOptions,
+  ): Promise<ProcedureResult> {
+    const smartCode = contract.smart_code;
     const { organization_id: namedOrg, ...rest } = input;
     if (namedOrg !== undefined && namedOrg !== caller.organizationId) {
       throw new HeraError('ORGANIZATION_MISMATCH', 403, 'the request names another organization than the token', {
@@ -113,5 +148,5 @@ export function createRunner(
       }
       throw new HeraError(error.code, status, error.message, error.details);
     }
-  };
+  }
 }

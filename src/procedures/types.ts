@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
+import type { AuditEvent } from '../db/queries/audit';
 import type { DefinitionCatalog } from '../definitions/catalog';
 import type { RoleDirectory } from '../directory/roles';
 import type { Actor } from '../workflows/messages';
@@ -13,6 +14,8 @@ export interface Services {
   temporal: Client;
   definitions: DefinitionCatalog;
   roles: RoleDirectory;
+  /** Records an audit event of the organization. */
+  audit(organizationId: string, event: AuditEvent): Promise<void>;
 }
 
 /** The authenticated caller: the organization always comes from the token. */

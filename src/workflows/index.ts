@@ -1,3 +1,4 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { instanceWorkflow } from './instance';
 export { putTeamWorkflow, putUserWorkflow, registerDefinitionWorkflow } from './records';
+export { effectRetryWorkflow } from './effectRetry';

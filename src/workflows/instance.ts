@@ -21,6 +21,7 @@ import {
   heraSlaAt,
   heraState,
 } from '../temporal/searchAttributes';
+import { retryStepEffects } from './effectRetry';
 import {
   chooseTransition,
   defaultTaskSlaMs,
@@ -37,6 +38,15 @@ import {
 import {
   advanceUpdate,
   awaitCreatedUpdate,
+  pauseSignal,
+  pauseUpdate,
+  reassignSignal,
+  reassignTaskUpdate,
+  reassignUpdate,
+  resumeSignal,
+  resumeUpdate,
+  retryEffectsUpdate,
+  slaRecalcUpdate,
   cancelTimerUpdate,
   claimTaskUpdate,
   completeTaskUpdate,
@@ -46,11 +56,17 @@ import {
   setTimerUpdate,
   snapshotQuery,
   type Actor,
+  type AdminCommand,
   type AdvanceAnswer,
   type AdvanceReply,
   type AdvanceRequest,
   type InstanceInput,
   type InstanceSnapshot,
+  type PauseAnswer,
+  type PauseState,
+  type ReassignAnswer,
+  type ReassignCommand,
+  type ResumeAnswer,
   type TaskCreateRequest,
   type TimerAnswer,
 } from './messages';
@@ -78,6 +94,7 @@ function serializer() {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const refOf = (ref: string | { code: string; with: Record<string, unknown> }) =>
   typeof ref === 'string' ? { code: ref, params: {} } : { code: ref.code, params: ref.with };
 
@@ -105,6 +122,9 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     context: input.context,
     status: isTerminal(definition, state) ? 'completed' : 'active',
     paused: false,
+    paused_at: null,
+    pause_reason: null,
+    paused_by: null,
     owner_team: null,
     owner_user_id: input.actor.userId,
     sla_at: slaDeadline(definition, startedMs),
@@ -119,6 +139,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   const timers = new Map((carried?.timers ?? []).map((t) => [t.timer_id, t]));
   const tasks = new Map((carried?.tasks ?? []).map((t) => [t.task_id, t]));
   const answers = new Map(carried?.answers ?? []);
+  const pause: PauseState = carried?.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
   let pendingEffects = 0;
   /** Set by any change that may move the next timer deadline, so the timer loop looks again. */
   let wake = false;
@@ -139,6 +160,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
         status: 'PENDING',
         source: 'definition',
         on_enter: entered,
+        set_at: iso(nowMs),
       }));
   }
 
@@ -215,6 +237,13 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }
   }
 
+  /** While paused nothing moves: no transition (admins included), no timer fire, no new effect. */
+  function requireRunning(): void {
+    if (pause.pausedAtMs !== null) {
+      refuse('INSTANCE_PAUSED', 'the instance is paused', { paused_at: snapshot.paused_at ?? null, pause_reason: pause.reason });
+    }
+  }
+
   /** Throws the refusal an advance meets in the current state, or answers a replay; undefined = go ahead. */
   function precheck(request: AdvanceRequest): AdvanceReply | undefined {
     if (request.idempotency_key) {
@@ -225,6 +254,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       if (prior) return { answer: prior.answer, replayed: true };
     }
     requireActive();
+    requireRunning();
     const choice = chooseTransition(definition, snapshot.current_state, request.to_state, request.actor.roles, request.actor_role);
     if (!choice.ok) refuse(choice.code, choice.message, choice.details);
     return undefined;
@@ -441,7 +471,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
 
   async function fireDue(): Promise<void> {
     for (const timer of dueTimers()) {
-      if (timer.status !== 'PENDING' || snapshot.status !== 'active') continue;
+      if (timer.status !== 'PENDING' || snapshot.status !== 'active' || pause.pausedAtMs !== null) continue;
       await fire(timer).catch((error: unknown) => {
         if (!(error instanceof ApplicationFailure)) throw error;
       });
@@ -469,6 +499,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
           status: 'PENDING',
           source: 'api',
           on_enter: null,
+          set_at: iso(now),
         };
         await persistence.recordTimers({ organizationId, timers: [timer], actorUserId: request.actor.userId });
         timers.set(timer.timer_id, timer);
@@ -494,10 +525,12 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     (request) =>
       serialize(async () => {
         requireActive();
+        requireRunning();
         return fire(findTimer(request.timer_id));
       }),
     {
       validator: (request) => {
+        requireRunning();
         requirePending(findTimer(request.timer_id));
       },
     },
@@ -606,6 +639,217 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }),
   );
 
+  // ---- operator commands ---------------------------------------------------------------------------
+
+  /** Writes an operator command's step note and header change in one transaction (audited here for signals). */
+  async function recordNote(
+    note: string,
+    command: AdminCommand,
+    details: Record<string, unknown>,
+    headerPatch: Record<string, unknown>,
+    extra: { timersRewritten?: Array<{ timer_id: string; fire_at: string }>; tasksUpdated?: TaskRecord[]; procedure: string },
+  ): Promise<string> {
+    const at = iso(Date.now());
+    const actorUserId = uuidPattern.test(command.actor) ? command.actor : systemActorId;
+    await persistence.recordAdminChange({
+      organizationId,
+      instanceId: snapshot.instance_id,
+      stepId: uuid4(),
+      lineNumber: lineCount + 1,
+      at,
+      actorUserId,
+      lineData: { from: snapshot.current_state, to: snapshot.current_state, by: null, actor_user_id: actorUserId, actor: command.actor, note, reason: command.reason ?? null, ...details, effects_failed: [], guards_executed: [], effects_queued: [], timestamp: at },
+      headerPatch,
+      status: snapshot.status,
+      timersRewritten: extra.timersRewritten ?? [],
+      tasksUpdated: extra.tasksUpdated ?? [],
+      audit: command.via_api ? null : auditOf(extra.procedure, command, 'SUCCESS', null),
+    });
+    lineCount += 1;
+    snapshot.updated_at = at;
+    return at;
+  }
+
+  function auditOf(procedure: string, command: AdminCommand, outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) {
+    return {
+      procedure_code: procedure,
+      outcome,
+      error_code: errorCode,
+      actor_user_id: uuidPattern.test(command.actor) ? command.actor : systemActorId,
+      actor: command.actor,
+      instance_id: snapshot.instance_id,
+      reason: command.reason ?? null,
+      correlation_id: null,
+      source: 'signal' as const,
+    };
+  }
+
+  function pauseRefusal(): void {
+    requireActive();
+    if (pause.pausedAtMs !== null) refuse('INSTANCE_ALREADY_PAUSED', 'the instance is already paused', { paused_at: snapshot.paused_at ?? null });
+  }
+
+  async function doPause(command: AdminCommand): Promise<PauseAnswer> {
+    pauseRefusal();
+    const now = Date.now();
+    Object.assign(pause, { pausedAtMs: now, reason: command.reason ?? null, by: command.actor });
+    Object.assign(snapshot, { paused: true, paused_at: iso(now), pause_reason: command.reason ?? null, paused_by: command.actor });
+    wake = true;
+    upsertSearchAttributes([{ key: heraPaused, value: true }]);
+    await recordNote('PAUSE', command, {}, { paused: true, paused_at: snapshot.paused_at, pause_reason: snapshot.pause_reason, paused_by: command.actor }, { procedure: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1' });
+    return { instance_id: snapshot.instance_id, paused: true, paused_at: snapshot.paused_at!, pause_reason: snapshot.pause_reason ?? null, paused_by: command.actor };
+  }
+
+  function resumeRefusal(): void {
+    requireActive();
+    if (pause.pausedAtMs === null) refuse('INSTANCE_NOT_PAUSED', 'the instance is not paused');
+  }
+
+  /** Ends the pause: every PENDING timer keeps its remaining time (deadline rewritten), the SLA moves later. */
+  async function doResume(command: AdminCommand): Promise<ResumeAnswer> {
+    resumeRefusal();
+    const now = Date.now();
+    const pausedAtMs = pause.pausedAtMs!;
+    const pausedMs = now - pausedAtMs;
+    const rearmed = [...timers.values()]
+      .filter((t) => t.status === 'PENDING')
+      .map((t) => {
+        const armedAt = Math.max(pausedAtMs, t.set_at ? Date.parse(t.set_at) : pausedAtMs);
+        t.fire_at = iso(Date.parse(t.fire_at) + (now - armedAt));
+        return { timer_id: t.timer_id, name: t.name, fire_at: t.fire_at };
+      });
+    Object.assign(pause, { pausedAtMs: null, reason: null, by: null, totalMs: pause.totalMs + pausedMs });
+    const slaAt = snapshot.sla_at ? iso(Date.parse(snapshot.sla_at) + pausedMs) : null;
+    Object.assign(snapshot, { paused: false, paused_at: null, pause_reason: null, paused_by: null, sla_at: slaAt });
+    wake = true;
+    upsertSearchAttributes([{ key: heraPaused, value: false }, ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : [])]);
+    const at = await recordNote(
+      'RESUME',
+      command,
+      { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
+      { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: command.actor, sla_at: slaAt, pause_total_ms: pause.totalMs },
+      { timersRewritten: rearmed, procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1' },
+    );
+    return { instance_id: snapshot.instance_id, paused: false, resumed_at: at, resumed_by: command.actor, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
+  }
+
+  async function reassignRefusal(command: ReassignCommand): Promise<void> {
+    requireActive();
+    if ((command.owner_team === undefined) === (command.owner_user_id === undefined)) {
+      refuse('INVALID_OWNER_ASSIGNMENT', 'give exactly one of owner_team or owner_user_id');
+    }
+    if (command.owner_team !== undefined && !(await persistence.directoryHas({ organizationId, team: command.owner_team }))) {
+      refuse('TEAM_NOT_FOUND', `no team ${command.owner_team}`, { owner_team: command.owner_team });
+    }
+    if (command.owner_user_id !== undefined && !(await persistence.directoryHas({ organizationId, userId: command.owner_user_id }))) {
+      refuse('USER_NOT_FOUND', 'no such user in the directory', { owner_user_id: command.owner_user_id });
+    }
+  }
+
+  async function doReassign(command: ReassignCommand): Promise<ReassignAnswer> {
+    await reassignRefusal(command);
+    const previous = { owner_team: snapshot.owner_team, owner_user_id: snapshot.owner_user_id };
+    Object.assign(snapshot, { owner_team: command.owner_team ?? null, owner_user_id: command.owner_user_id ?? null });
+    upsertSearchAttributes([{ key: heraOwner, value: command.owner_team ?? command.owner_user_id! }]);
+    const at = await recordNote(
+      'REASSIGN',
+      command,
+      { previous_owner: previous, new_owner: { owner_team: snapshot.owner_team, owner_user_id: snapshot.owner_user_id } },
+      { owner_team: snapshot.owner_team, owner_user_id: snapshot.owner_user_id, reassigned_at: iso(Date.now()), reassigned_by: command.actor },
+      { procedure: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1' },
+    );
+    return { instance_id: snapshot.instance_id, owner_team: snapshot.owner_team, owner_user_id: snapshot.owner_user_id, reassigned_at: at, reassigned_by: command.actor };
+  }
+
+  /** Signals cannot answer: a refused one is audited with its reason and otherwise ignored. */
+  function fromSignal<C extends AdminCommand>(procedure: string, work: (command: C) => Promise<unknown>) {
+    return (command: C) =>
+      void serialize(async () => {
+        const cmd = { ...command, actor: String(command?.actor ?? 'temporal-ui'), via_api: false };
+        try {
+          await work(cmd);
+        } catch (error) {
+          if (!(error instanceof ApplicationFailure)) throw error;
+          await persistence.recordAudit({ organizationId, event: auditOf(procedure, cmd, 'REFUSED', error.type ?? null) });
+        }
+      });
+  }
+
+  setHandler(pauseUpdate, (command) => serialize(() => doPause(command)), { validator: (_command) => pauseRefusal() });
+  setHandler(resumeUpdate, (command) => serialize(() => doResume(command)), { validator: (_command) => resumeRefusal() });
+  setHandler(reassignUpdate, (command) => serialize(() => doReassign(command)), { validator: (_command) => requireActive() });
+  setHandler(pauseSignal, fromSignal('HERA.UNIV.WF.INSTANCE.PAUSE.V1', doPause));
+  setHandler(resumeSignal, fromSignal('HERA.UNIV.WF.INSTANCE.RESUME.V1', doResume));
+  setHandler(reassignSignal, fromSignal('HERA.UNIV.WF.INSTANCE.REASSIGN.V1', doReassign));
+
+  setHandler(slaRecalcUpdate, (request) =>
+    serialize(async () => {
+      requireActive();
+      const hours = request.sla_override_hours ?? definition.sla_hours;
+      if (hours === undefined) refuse('NO_SLA_RULES', `${definition.code} has no SLA and no override was given`);
+      // The SLA clock excludes completed pauses; a pause in progress is added when it ends.
+      const newSla = iso(Date.parse(snapshot.created_at) + hours * 3_600_000 + pause.totalMs);
+      const previous = snapshot.sla_at;
+      snapshot.sla_at = newSla;
+      upsertSearchAttributes([{ key: heraSlaAt, value: new Date(newSla) }]);
+      const pauseHours = pause.totalMs / 3_600_000;
+      const at = await recordNote(
+        'SLA_RECALC',
+        request,
+        { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours },
+        { sla_at: newSla, sla_recalc_at: iso(Date.now()), sla_warning_level: 0, sla_escalation_level: 0 },
+        { procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1' },
+      );
+      return { instance_id: snapshot.instance_id, previous_sla_at: previous, new_sla_at: newSla, pause_time_hours: pauseHours, sla_recalc_at: at };
+    }),
+  );
+
+  setHandler(reassignTaskUpdate, (request) =>
+    serialize(async () => {
+      const task = findTask(request.task_id);
+      const { actor } = request;
+      const privileged = actor.roles.includes('admin') || actor.roles.includes('system');
+      if (!privileged && task.assignee_user_id !== actor.userId) {
+        refuse('PERMISSION_DENIED', 'only an admin or the task’s assignee may reassign it', { assignee_user_id: task.assignee_user_id });
+      }
+      if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
+      if ((request.assignee_role === undefined) === (request.assignee_user_id === undefined)) {
+        refuse('INVALID_ASSIGNEE', 'give exactly one of assignee_role or assignee_user_id');
+      }
+      if (request.assignee_role !== undefined && !(await persistence.directoryHas({ organizationId, role: request.assignee_role }))) {
+        refuse('ROLE_NOT_FOUND', `nobody in the directory holds the role ${request.assignee_role}`, { assignee_role: request.assignee_role });
+      }
+      if (request.assignee_user_id !== undefined && !(await persistence.directoryHas({ organizationId, userId: request.assignee_user_id }))) {
+        refuse('USER_NOT_FOUND', 'no such user in the directory', { assignee_user_id: request.assignee_user_id });
+      }
+      const previous = { assignee_role: task.assignee_role, assignee_user_id: task.assignee_user_id, state: task.state };
+      Object.assign(task, {
+        assignee_role: request.assignee_role ?? null,
+        assignee_user_id: request.assignee_user_id ?? null,
+        state: 'OPEN',
+        claimed_at: null,
+        reassigned_at: iso(Date.now()),
+        reassigned_by: actor.userId,
+      });
+      await recordNote(
+        'TASK_REASSIGN',
+        { actor: actor.userId, reason: request.reason, via_api: true },
+        { task_id: task.task_id, previous, assignee_role: task.assignee_role, assignee_user_id: task.assignee_user_id },
+        {},
+        { tasksUpdated: [task], procedure: 'HERA.UNIV.WF.TASK.REASSIGN.V1' },
+      );
+      return { task };
+    }),
+  );
+
+  setHandler(retryEffectsUpdate, async (request) => {
+    const answer = await retryStepEffects(organizationId, request, effectRetry(definition));
+    await serialize(() =>
+      recordNote('EFFECT_RETRY', { actor: request.actor.userId, via_api: true }, { retried_step_id: request.step_id, ...answer }, {}, { procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1' }),
+    );
+    return answer;
+  });
+
   // ---- the run -------------------------------------------------------------------------------------
 
   if (!carried) {
@@ -645,12 +889,15 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   for (;;) {
     if (done()) return snapshot;
     if (rollOver()) break;
-    const next = [...timers.values()].filter((t) => t.status === 'PENDING').reduce((min, t) => Math.min(min, Date.parse(t.fire_at)), Infinity);
+    const next =
+      pause.pausedAtMs !== null
+        ? Infinity
+        : [...timers.values()].filter((t) => t.status === 'PENDING').reduce((min, t) => Math.min(min, Date.parse(t.fire_at)), Infinity);
     const wakeUp = () => wake || done() || rollOver();
     if (next === Infinity) await condition(wakeUp);
     else await condition(wakeUp, Math.max(1, next - Date.now()));
     wake = false;
-    if (snapshot.status === 'active' && dueTimers().length) await serialize(fireDue);
+    if (snapshot.status === 'active' && pause.pausedAtMs === null && dueTimers().length) await serialize(fireDue);
   }
   await condition(allHandlersFinished);
   return continueAsNew<typeof instanceWorkflow>({
@@ -664,6 +911,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       timers: [...timers.values()].filter((t) => t.status === 'PENDING' || t.status === 'FIRING'),
       tasks: [...tasks.values()],
       answers: [...answers.entries()].slice(-200),
+      pause,
     },
   });
 }

@@ -78,7 +78,7 @@ export function durationMs(iso: string): number {
 }
 
 /** The definition's effect retry policy as Temporal retry options (defaults: 3 attempts, 1 s, ×2, 5 min). */
-export function effectRetry(definition: PinnedDefinition): EffectRetry {
+export function effectRetry(definition: Pick<PinnedDefinition, 'effect_retry'>): EffectRetry {
   const r = definition.effect_retry;
   return {
     maximumAttempts: r?.max_attempts ?? 3,

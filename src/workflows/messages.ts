@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskRecord, TimerRecord } from '../db/queries/timersAndTasks';
 import type { PinnedDefinition } from '../definitions/schema';
 
@@ -41,6 +41,15 @@ export interface CarriedState {
   timers: TimerRecord[];
   tasks: TaskRecord[];
   answers: Array<[string, { requestHash: string; answer: AdvanceAnswer }]>;
+  pause?: PauseState;
+}
+
+/** The pause clock: when the current pause began (null = running) and all paused time so far. */
+export interface PauseState {
+  pausedAtMs: number | null;
+  reason: string | null;
+  by: string | null;
+  totalMs: number;
 }
 
 /** The instance as INSTANCE.GET returns it. */
@@ -54,6 +63,9 @@ export interface InstanceSnapshot {
   context: Record<string, unknown>;
   status: 'active' | 'completed';
   paused: boolean;
+  paused_at?: string | null;
+  pause_reason?: string | null;
+  paused_by?: string | null;
   owner_team: string | null;
   owner_user_id: string | null;
   sla_at: string | null;
@@ -174,3 +186,88 @@ export const createTaskUpdate = defineUpdate<TaskAnswer, [TaskCreateRequest]>('c
 export const claimTaskUpdate = defineUpdate<TaskAnswer, [TaskCommand]>('claimTask');
 export const completeTaskUpdate = defineUpdate<TaskAnswer, [TaskCompleteRequest]>('completeTask');
 export const escalateTaskUpdate = defineUpdate<TaskAnswer, [TaskEscalateRequest]>('escalateTask');
+
+/**
+ * An operator command. From the API `actor` is the caller's user id; from the Temporal UI it is whatever the
+ * operator typed (a name or an id), recorded as given.
+ */
+export interface AdminCommand {
+  actor: string;
+  reason?: string;
+  /** Set by the API; absent for signals, which the workflow audits itself. */
+  via_api?: boolean;
+}
+
+export interface ReassignCommand extends AdminCommand {
+  owner_team?: string;
+  owner_user_id?: string;
+}
+
+export interface PauseAnswer {
+  instance_id: string;
+  paused: boolean;
+  paused_at: string | null;
+  pause_reason: string | null;
+  paused_by: string | null;
+}
+
+export interface ResumeAnswer {
+  instance_id: string;
+  paused: false;
+  resumed_at: string;
+  resumed_by: string;
+  pause_duration_seconds: number;
+  sla_at: string | null;
+  timers_rearmed: Array<{ timer_id: string; name: string; fire_at: string }>;
+}
+
+export interface ReassignAnswer {
+  instance_id: string;
+  owner_team: string | null;
+  owner_user_id: string | null;
+  reassigned_at: string;
+  reassigned_by: string;
+}
+
+export interface SlaRecalcRequest extends AdminCommand {
+  sla_override_hours?: number;
+}
+
+export interface SlaRecalcAnswer {
+  instance_id: string;
+  previous_sla_at: string | null;
+  new_sla_at: string;
+  pause_time_hours: number;
+  sla_recalc_at: string;
+}
+
+export interface TaskReassignRequest extends TaskCommand {
+  assignee_role?: string;
+  assignee_user_id?: string;
+  reason?: string;
+}
+
+export interface EffectRetryRequest {
+  actor: Actor;
+  step_id: string;
+  effect_filter?: string[];
+}
+
+export interface EffectRetryAnswer {
+  step_id: string;
+  effects_retried: string[];
+  effects_successful: string[];
+  effects_still_failed: string[];
+  retry_summary: { total_attempted: number; total_successful: number; total_failed: number };
+}
+
+/** Pause, resume and reassign: Updates for the API (they answer), Signals of the same name for the Temporal UI. */
+export const pauseUpdate = defineUpdate<PauseAnswer, [AdminCommand]>('pause');
+export const resumeUpdate = defineUpdate<ResumeAnswer, [AdminCommand]>('resume');
+export const reassignUpdate = defineUpdate<ReassignAnswer, [ReassignCommand]>('reassign');
+export const pauseSignal = defineSignal<[AdminCommand]>('pause');
+export const resumeSignal = defineSignal<[AdminCommand]>('resume');
+export const reassignSignal = defineSignal<[ReassignCommand]>('reassign');
+export const slaRecalcUpdate = defineUpdate<SlaRecalcAnswer, [SlaRecalcRequest]>('slaRecalc');
+export const reassignTaskUpdate = defineUpdate<TaskAnswer, [TaskReassignRequest]>('reassignTask');
+export const retryEffectsUpdate = defineUpdate<EffectRetryAnswer, [EffectRetryRequest]>('retryEffects');

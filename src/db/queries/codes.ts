@@ -7,6 +7,7 @@ export const smartCodes = {
   task: 'HERA.UNIV.WF.TASK.ENTITY.v1',
   taskData: 'HERA.UNIV.WF.TASK.DATA.v1',
   notification: 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1',
+  audit: 'HERA.UNIV.WF.AUDIT.EVENT.v1',
   definition: 'HERA.UNIV.WF.DEFINITION.SPEC.v1',
   user: 'HERA.UNIV.WF.DIRECTORY.USER.v1',
   role: 'HERA.UNIV.WF.DIRECTORY.ROLE.v1',
@@ -20,6 +21,7 @@ export const transactionTypes = {
   effect: 'WF_EFFECT',
   timer: 'WF_TIMER',
   notification: 'WF_NOTIFICATION',
+  audit: 'WF_AUDIT',
 } as const;
 
 export { systemActorId } from '../../actors';

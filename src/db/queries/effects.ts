@@ -82,3 +82,34 @@ export async function insertNotification(sql: Sql, org: string, n: NewNotificati
      { instance_id: n.instanceId, template: n.template, recipient: n.recipient, payload: n.payload }, actor],
   );
 }
+
+/** Removes `code` from the step's `effects_failed` list after a successful retry. */
+export async function clearFailedEffect(sql: Sql, org: string, stepId: string, code: string, actor: string): Promise<void> {
+  await sql.query(
+    `update universal_transaction_lines
+        set line_data = jsonb_set(line_data, '{effects_failed}', coalesce(line_data->'effects_failed', '[]') - $3::text)
+                        || jsonb_build_object('last_retry_at', now()),
+            updated_at = now(), updated_by = $4
+      where organization_id = $1 and id = $2`,
+    [org, stepId, code, actor],
+  );
+}
+
+export interface FailedEffect {
+  effect_id: string;
+  instance_id: string;
+  effect_smart_code: string;
+  params: Record<string, unknown>;
+}
+
+/** The step's permanently failed effects, with what it takes to run them again. */
+export async function failedEffectsOf(sql: Sql, org: string, stepId: string): Promise<FailedEffect[]> {
+  const { rows } = await sql.query<FailedEffect>(
+    `select v.effect_id, v.instance_id, v.effect_smart_code, coalesce(e.metadata->'params', '{}') as params
+       from wf_effects_view v join universal_transactions e on e.id = v.effect_id
+      where v.organization_id = $1 and v.step_id = $2 and v.effect_status = 'PERMANENTLY_FAILED'
+      order by v.created_at`,
+    [org, stepId],
+  );
+  return rows;
+}

@@ -11,6 +11,8 @@ export interface TimerRecord {
   status: 'PENDING' | 'FIRING' | 'FIRED' | 'CANCELLED' | 'FAILED';
   source: 'definition' | 'api';
   on_enter: string | null;
+  /** When it was armed; a pause shifts its deadline by the paused time after this. */
+  set_at?: string;
   fired_at?: string | null;
   cancelled_at?: string | null;
   reason?: string | null;
@@ -37,6 +39,8 @@ export interface TaskRecord {
   escalation_count: number;
   escalated_at: string | null;
   escalation_history: Array<Record<string, unknown>>;
+  reassigned_at?: string | null;
+  reassigned_by?: string | null;
 }
 
 export async function insertTimers(sql: Sql, org: string, timers: TimerRecord[], at: string, actor: string): Promise<void> {
@@ -128,4 +132,13 @@ export async function timerInstance(sql: Sql, org: string, timerId: string): Pro
     [org, timerId],
   );
   return rows[0]?.instance_id;
+}
+
+/** A PENDING timer's new deadline after a pause (its remaining time counted from the resume). */
+export async function rewriteTimerFireAt(sql: Sql, org: string, timerId: string, fireAt: string, actor: string): Promise<void> {
+  await sql.query(
+    `update universal_transactions set metadata = metadata || jsonb_build_object('fire_at', $3::text), updated_at = now(), updated_by = $4
+      where organization_id = $1 and id = $2 and transaction_type = 'WF_TIMER' and transaction_status = 'PENDING'`,
+    [org, timerId, fireAt, actor],
+  );
 }

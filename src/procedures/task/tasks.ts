@@ -6,6 +6,7 @@ import {
   completeTaskUpdate,
   createTaskUpdate,
   escalateTaskUpdate,
+  reassignTaskUpdate,
   type Actor,
   type TaskAnswer,
 } from '../../workflows/messages';
@@ -103,6 +104,28 @@ export const taskEscalate = defineProcedure({
       escalation_count: task.escalation_count,
       new_priority: task.priority,
       escalated_at: task.escalated_at,
+    };
+  },
+});
+
+/** TASK.REASSIGN: to a role or a person of the directory; a claimed task goes back to OPEN. */
+export const taskReassign = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TASK.REASSIGN.V1',
+  input: z.strictObject({
+    task_id: z.guid(),
+    assignee_role: z.string().min(1).optional(),
+    assignee_user_id: z.guid().optional(),
+    reason: z.string().max(1000).optional(),
+  }),
+  async handle(input, ctx) {
+    const { task } = await sendTaskUpdate(ctx, reassignTaskUpdate, { actor: actorOf(ctx), ...input });
+    return {
+      task_id: task.task_id,
+      assignee_role: task.assignee_role,
+      assignee_user_id: task.assignee_user_id,
+      task_state: task.state,
+      reassigned_at: task.reassigned_at,
+      reassigned_by: task.reassigned_by,
     };
   },
 });

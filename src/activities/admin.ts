@@ -1,0 +1,68 @@
+import type { Db } from '../db/pool';
+import { insertAuditEvent, type AuditEvent } from '../db/queries/audit';
+import { systemActorId } from '../db/queries/codes';
+import { findUser, missingTeams, usersWithRole } from '../db/queries/directory';
+import { clearFailedEffect, failedEffectsOf, updateEffect, type FailedEffect } from '../db/queries/effects';
+import { insertStepLine, patchInstanceHeader } from '../db/queries/instances';
+import { rewriteTimerFireAt, saveTask, type TaskRecord } from '../db/queries/timersAndTasks';
+import type { OrgScoped } from './timersAndTasks';
+
+export interface AdminChange extends OrgScoped {
+  instanceId: string;
+  stepId: string;
+  lineNumber: number;
+  at: string;
+  actorUserId: string;
+  /** The step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN) and its details. */
+  lineData: Record<string, unknown>;
+  headerPatch: Record<string, unknown>;
+  status: string;
+  timersRewritten: Array<{ timer_id: string; fire_at: string }>;
+  tasksUpdated: TaskRecord[];
+  /** Set for commands that came as signals: the API audits its own calls. */
+  audit: AuditEvent | null;
+}
+
+/** Activities of the operator commands: each change is one transaction with its step note (and audit). */
+export function adminActivities(db: Db) {
+  return {
+    async recordAdminChange(change: AdminChange): Promise<void> {
+      const org = change.organizationId;
+      await db.withOrg(org, async (sql) => {
+        await insertStepLine(sql, { ...change, createdAt: change.at });
+        await patchInstanceHeader(sql, org, change.instanceId, change.headerPatch, change.status, change.at, change.actorUserId);
+        for (const timer of change.timersRewritten) await rewriteTimerFireAt(sql, org, timer.timer_id, timer.fire_at, change.actorUserId);
+        for (const task of change.tasksUpdated) await saveTask(sql, org, task, change.actorUserId);
+        if (change.audit) await insertAuditEvent(sql, org, change.audit);
+      });
+    },
+
+    /** An operator command refused inside the workflow (signals cannot answer, so the audit says why). */
+    async recordAudit({ organizationId, event }: OrgScoped & { event: AuditEvent }): Promise<void> {
+      await db.withOrg(organizationId, (sql) => insertAuditEvent(sql, organizationId, event));
+    },
+
+    /** Whether the organization's directory has this team, user, or a holder of this role. */
+    async directoryHas({ organizationId, team, userId, role }: OrgScoped & { team?: string; userId?: string; role?: string }): Promise<boolean> {
+      return db.withOrg(organizationId, async (sql) => {
+        if (team !== undefined) return (await missingTeams(sql, organizationId, [team])).length === 0;
+        if (userId !== undefined) return (await findUser(sql, organizationId, userId)) !== undefined;
+        if (role !== undefined) return (await usersWithRole(sql, organizationId, role)).length > 0;
+        return false;
+      });
+    },
+
+    async failedEffects({ organizationId, stepId }: OrgScoped & { stepId: string }): Promise<FailedEffect[]> {
+      return db.withOrg(organizationId, (sql) => failedEffectsOf(sql, organizationId, stepId));
+    },
+
+    /** A permanently failed effect goes back to PENDING for a retry, keeping its id (and so its idempotency key). */
+    async reopenEffect({ organizationId, effectId }: OrgScoped & { effectId: string }): Promise<void> {
+      await db.withOrg(organizationId, (sql) => updateEffect(sql, organizationId, effectId, 'PENDING', {}, systemActorId));
+    },
+
+    async clearFailedEffect({ organizationId, stepId, code }: OrgScoped & { stepId: string; code: string }): Promise<void> {
+      await db.withOrg(organizationId, (sql) => clearFailedEffect(sql, organizationId, stepId, code, systemActorId));
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate } from '../../workflows/messages';
+import { sendInstanceUpdate } from '../instance/send';
+import { defineProcedure } from '../types';
+
+const reason = z.string().trim().min(1).max(1000).optional();
+
+/** INSTANCE.PAUSE: freezes the instance: no transition, no timer fire, no new effect, the SLA clock stops. */
+export const instancePause = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
+  input: z.strictObject({ instance_id: z.guid(), reason }),
+  handle: ({ instance_id, reason }, { caller, services }) =>
+    sendInstanceUpdate(services, caller.organizationId, instance_id, pauseUpdate, { actor: caller.userId, reason, via_api: true }),
+});
+
+/** INSTANCE.RESUME: timers keep their remaining time, the SLA moves later by the paused time. */
+export const instanceResume = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
+  input: z.strictObject({ instance_id: z.guid(), notes: reason, reason }),
+  handle: ({ instance_id, notes, reason }, { caller, services }) =>
+    sendInstanceUpdate(services, caller.organizationId, instance_id, resumeUpdate, { actor: caller.userId, reason: notes ?? reason, via_api: true }),
+});
+
+/** INSTANCE.REASSIGN: exactly one of a team or a user of the directory owns the instance. */
+export const instanceReassign = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
+  input: z.strictObject({
+    instance_id: z.guid(),
+    owner_team: z.string().min(1).max(64).optional(),
+    owner_user_id: z.guid().optional(),
+    reason,
+  }),
+  handle: ({ instance_id, ...command }, { caller, services }) =>
+    sendInstanceUpdate(services, caller.organizationId, instance_id, reassignUpdate, { actor: caller.userId, ...command, via_api: true }),
+});
+
+/** INSTANCE.SLA.RECALC: created + SLA hours (override or definition) + the time spent paused. */
+export const instanceSlaRecalc = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1',
+  input: z.strictObject({
+    instance_id: z.guid(),
+    sla_override_hours: z.number().positive().max(24 * 365).optional(),
+    recalc_reason: reason,
+  }),
+  handle: ({ instance_id, sla_override_hours, recalc_reason }, { caller, services }) =>
+    sendInstanceUpdate(services, caller.organizationId, instance_id, slaRecalcUpdate, {
+      actor: caller.userId,
+      sla_override_hours,
+      reason: recalc_reason,
+      via_api: true,
+    }),
+});

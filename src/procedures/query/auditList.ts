@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { listAuditEvents } from '../../db/queries/audit';
+import { decodeCursor, encodeCursor, limitSchema } from '../pagination';
+import { defineProcedure } from '../types';
+
+const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.guid() });
+
+/** The organization's audit events, newest first; filter by instance, procedure or outcome. */
+export const auditList = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.AUDIT.LIST.V1',
+  input: z.strictObject({
+    instance_id: z.guid().optional(),
+    procedure_code: z.string().min(1).optional(),
+    outcome: z.enum(['SUCCESS', 'REFUSED']).optional(),
+    limit: limitSchema,
+    cursor: z.string().min(1).optional(),
+  }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    const after = input.cursor ? decodeCursor(input.cursor, cursorSchema) : null;
+    const page = await services.db.withOrg(org, (sql) =>
+      listAuditEvents(sql, org, { instanceId: input.instance_id, procedureCode: input.procedure_code, outcome: input.outcome }, input.limit, after),
+    );
+    return {
+      events: page.rows,
+      pagination: { limit: input.limit, has_more: page.next !== null, next_cursor: page.next ? encodeCursor(page.next) : null },
+    };
+  },
+});

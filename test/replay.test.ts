@@ -70,8 +70,15 @@ test('histories of every sample definition replay deterministically against this
     ['ACTIVE', 'user'],
     ['ON_HOLD', 'admin'],
     ['ACTIVE', 'admin'],
-    ['COMPLETED', 'user'],
   ]);
+  // Operator commands too: pause (also as a signal), resume, SLA recalc, then the last transition.
+  const adminPath = (p: string) => `/api/v1/workflows/${admin}/${p}`;
+  expect((await h.request('POST', adminPath('pause'), { token: roles.admin.token, body: { reason: 'replay' } })).status).toBe(200);
+  expect((await h.request('POST', adminPath('resume'), { token: roles.admin.token })).status).toBe(200);
+  await h.system.services.temporal.workflow.getHandle(instanceWorkflowId(roles.user.organizationId, admin)).signal('pause', { actor: 'ops', reason: 'signal' });
+  await eventually(async () => expect((await h.request('POST', adminPath('resume'), { token: roles.admin.token })).status).toBe(200));
+  expect((await h.request('POST', adminPath('sla-recalc'), { token: roles.admin.token, body: { sla_override_hours: 2 } })).status).toBe(200);
+  expect((await h.request('POST', adminPath('advance'), { token: roles.user.token, body: { to_state: 'COMPLETED' } })).status).toBe(200);
 
   // Scenario 34: five instances of five definitions in one organization, each with only its own steps.
   const statesOf = async (id: string) =>
@@ -82,7 +89,7 @@ test('histories of every sample definition replay deterministically against this
   expect(await statesOf(ap)).toEqual(['INGESTED', 'MATCH_2W', 'REVIEW', 'APPROVED', 'POSTED', 'PAID']);
   expect(await statesOf(membership)).toEqual(['DUE', 'NOTIFIED', 'GRACE', 'RENEWED']);
   expect(await statesOf(followup)).toEqual(['COMPLETED', 'PENDING_SEND', 'SENT', 'DONE']);
-  expect(await statesOf(admin)).toEqual(['DRAFT', 'ACTIVE', 'ON_HOLD', 'ACTIVE', 'COMPLETED']);
+  expect(await statesOf(admin)).toEqual(['DRAFT', 'ACTIVE', 'ON_HOLD', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE', 'COMPLETED']);
 
   const dir = process.env.HERA_RECORD_HISTORIES === '1' ? fixtures : mkdtempSync(path.join(os.tmpdir(), 'hera-histories-'));
   const instances = { leave_approval: leave, ap_bill_approval: ap, membership_renewal: membership, appt_followup: followup, test_admin_workflow: admin };

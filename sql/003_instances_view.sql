@@ -1,4 +1,5 @@
 -- Read model of workflow instances: WF_INSTANCE headers with their JSON unpacked, JSON as JSON, ids as uuid.
+-- start_request_hash: START's idempotency, the digest of the request that created the instance.
 create view wf_instances_view with (security_invoker = true) as
 select ut.id                                          as instance_id,
        ut.organization_id,
@@ -14,7 +15,8 @@ select ut.id                                          as instance_id,
        ut.metadata->>'correlation_id'                 as correlation_id,
        ut.transaction_status                          as status,
        ut.created_at,
-       ut.updated_at
+       ut.updated_at,
+       ut.metadata->>'start_request_hash'             as start_request_hash
   from universal_transactions ut
  where ut.transaction_type = 'WF_INSTANCE'
    and ut.smart_code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1';

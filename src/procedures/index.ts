@@ -7,6 +7,7 @@ import { advance } from './instance/advance';
 import { start } from './instance/start';
 import { auditList } from './query/auditList';
 import { instancesList } from './query/instancesList';
+import { instanceGet, metricsGet, notificationsList, stepsList, taskGet, tasksList } from './query/reads';
 import { taskClaim, taskComplete, taskCreate, taskEscalate, taskReassign } from './task/tasks';
 import { timerCancel, timerFire, timerSet } from './timer/timers';
 import type { ProcedureImplementation } from './types';
@@ -34,4 +35,10 @@ export const implementations = [
   instanceSlaRecalc,
   effectRetryProcedure,
   auditList,
+  instanceGet,
+  stepsList,
+  tasksList,
+  taskGet,
+  metricsGet,
+  notificationsList,
 ] as unknown as readonly ProcedureImplementation[];

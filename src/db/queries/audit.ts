@@ -1,5 +1,6 @@
 import type { Sql } from '../pool';
 import { smartCodes, transactionTypes } from './codes';
+import { keysetPage, type KeysetPosition } from './keyset';
 
 /** One audited call (SPEC §10 fields). */
 export interface AuditEvent {
@@ -43,31 +44,22 @@ export interface AuditFilter {
   outcome?: string;
 }
 
-/** Newest first, keyset after (created_at, id). */
-export async function listAuditEvents(
-  sql: Sql,
-  org: string,
-  filter: AuditFilter,
-  limit: number,
-  after: { createdAt: string; id: string } | null,
-): Promise<{ rows: AuditRow[]; next: { createdAt: string; id: string } | null }> {
-  const { rows } = await sql.query<AuditRow & { cursor_created_at: string }>(
-    `select event_id, procedure_code, outcome, error_code, actor_user_id, actor, instance_id, reason, correlation_id, source, created_at,
-            to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_created_at
-       from wf_audit_view
-      where organization_id = $1
-        and ($2::uuid is null or instance_id = $2)
-        and ($3::text is null or procedure_code = $3)
-        and ($4::text is null or outcome = $4)
-        and ($5::timestamptz is null or (created_at, event_id) < ($5::timestamptz, $6::uuid))
-      order by created_at desc, event_id desc
-      limit $7`,
-    [org, filter.instanceId ?? null, filter.procedureCode ?? null, filter.outcome ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page.map(({ cursor_created_at: _c, ...row }) => row),
-    next: rows.length > limit && last ? { createdAt: last.cursor_created_at, id: last.event_id } : null,
-  };
+/** The organization's audit events, newest first, one keyset page. */
+export function listAuditEvents(sql: Sql, org: string, filter: AuditFilter, limit: number, after: KeysetPosition | null) {
+  const filters: Array<[string, unknown]> = [];
+  if (filter.instanceId !== undefined) filters.push(['instance_id = ?::uuid', filter.instanceId]);
+  if (filter.procedureCode !== undefined) filters.push(['procedure_code = ?', filter.procedureCode]);
+  if (filter.outcome !== undefined) filters.push(['outcome = ?', filter.outcome]);
+  return keysetPage<AuditRow & Record<string, unknown>>(sql, {
+    view: 'wf_audit_view',
+    columns: 'event_id, procedure_code, outcome, error_code, actor_user_id, actor, instance_id, reason, correlation_id, source, created_at',
+    idColumn: 'event_id',
+    sortColumn: 'created_at',
+    sortType: 'timestamptz',
+    direction: 'desc',
+    organizationId: org,
+    filters,
+    limit,
+    after,
+  });
 }

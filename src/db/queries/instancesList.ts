@@ -1,4 +1,5 @@
 import type { Sql } from '../pool';
+import { keysetPage, type KeysetPosition } from './keyset';
 
 export interface InstanceRow {
   instance_id: string;
@@ -15,39 +16,51 @@ export interface InstanceRow {
   updated_at: Date;
 }
 
-/** Keyset position: the last row's created_at (exact, as text) and id. */
-export interface InstanceCursor {
-  createdAt: string;
-  instanceId: string;
+export interface InstanceFilter {
+  definitionCode?: string;
+  currentState?: string;
+  ownerTeam?: string;
+  ownerUserId?: string;
+  paused?: boolean;
+  /** Active instances past their SLA at `now`. */
+  overdueAt?: string;
+  createdAfter?: string;
+  createdBefore?: string;
 }
 
-export interface InstancePage {
-  rows: InstanceRow[];
-  next: InstanceCursor | null;
-}
+export const instanceSorts = ['created_at', 'updated_at', 'sla_at'] as const;
 
-/** Newest first, `limit` rows after `after`; reads one extra row to know whether more follow. */
-export async function listInstances(
+const columns = `instance_id, definition_code, definition_version, current_state, subject_ref, sla_at, paused,
+  owner_team, owner_user_id, status, created_at, updated_at`;
+
+/** The organization's instances matching `filter`, one keyset page in the chosen order. */
+export function listInstances(
   sql: Sql,
   organizationId: string,
+  filter: InstanceFilter,
+  sort: { by: (typeof instanceSorts)[number]; order: 'asc' | 'desc' },
   limit: number,
-  after: InstanceCursor | null,
-): Promise<InstancePage> {
-  const { rows } = await sql.query<InstanceRow & { cursor_created_at: string }>(
-    `select instance_id, definition_code, definition_version, current_state, subject_ref, sla_at, paused,
-            owner_team, owner_user_id, status, created_at, updated_at,
-            to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_created_at
-       from wf_instances_view
-      where organization_id = $1
-        and ($2::timestamptz is null or (created_at, instance_id) < ($2::timestamptz, $3::uuid))
-      order by created_at desc, instance_id desc
-      limit $4`,
-    [organizationId, after?.createdAt ?? null, after?.instanceId ?? null, limit + 1],
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page.map(({ cursor_created_at: _cursor, ...row }) => row),
-    next: rows.length > limit && last ? { createdAt: last.cursor_created_at, instanceId: last.instance_id } : null,
-  };
+  after: KeysetPosition | null,
+) {
+  const filters: Array<[string, unknown]> = [];
+  if (filter.definitionCode !== undefined) filters.push(['definition_code = ?', filter.definitionCode]);
+  if (filter.currentState !== undefined) filters.push(['current_state = ?', filter.currentState]);
+  if (filter.ownerTeam !== undefined) filters.push(['owner_team = ?', filter.ownerTeam]);
+  if (filter.ownerUserId !== undefined) filters.push(['owner_user_id = ?::uuid', filter.ownerUserId]);
+  if (filter.paused !== undefined) filters.push(['paused = ?::boolean', filter.paused]);
+  if (filter.overdueAt !== undefined) filters.push([`status = 'active' and sla_at < ?::timestamptz`, filter.overdueAt]);
+  if (filter.createdAfter !== undefined) filters.push(['created_at >= ?::timestamptz', filter.createdAfter]);
+  if (filter.createdBefore !== undefined) filters.push(['created_at < ?::timestamptz', filter.createdBefore]);
+  return keysetPage<InstanceRow & Record<string, unknown>>(sql, {
+    view: 'wf_instances_view',
+    columns,
+    idColumn: 'instance_id',
+    sortColumn: sort.by,
+    sortType: 'timestamptz',
+    direction: sort.order,
+    organizationId,
+    filters,
+    limit,
+    after,
+  });
 }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { listAuditEvents } from '../../db/queries/audit';
-import { decodeCursor, encodeCursor, limitSchema } from '../pagination';
+import { decodeCursor, limitSchema, pageAnswer } from '../pagination';
 import { defineProcedure } from '../types';
-
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.guid() });
 
 /** The organization's audit events, newest first; filter by instance, procedure or outcome. */
 export const auditList = defineProcedure({
@@ -17,13 +15,10 @@ export const auditList = defineProcedure({
   }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
-    const after = input.cursor ? decodeCursor(input.cursor, cursorSchema) : null;
+    const after = decodeCursor(input.cursor, 'created_at:desc');
     const page = await services.db.withOrg(org, (sql) =>
       listAuditEvents(sql, org, { instanceId: input.instance_id, procedureCode: input.procedure_code, outcome: input.outcome }, input.limit, after),
     );
-    return {
-      events: page.rows,
-      pagination: { limit: input.limit, has_more: page.next !== null, next_cursor: page.next ? encodeCursor(page.next) : null },
-    };
+    return pageAnswer('events', page, input.limit, 'created_at:desc');
   },
 });

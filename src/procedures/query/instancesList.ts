@@ -1,29 +1,51 @@
 import { z } from 'zod';
-import { listInstances } from '../../db/queries/instancesList';
-import { decodeCursor, encodeCursor, limitSchema } from '../pagination';
+import { instanceSorts, listInstances } from '../../db/queries/instancesList';
+import { decodeCursor, limitSchema, pageAnswer, queryBoolean } from '../pagination';
 import { defineProcedure } from '../types';
 
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), instanceId: z.guid() });
-
-/** INSTANCES.LIST: the organization's instances, newest first, with keyset pagination. */
+/** INSTANCES.LIST: the organization's instances, filtered and sorted, keyset-paginated. */
 export const instancesList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCES.LIST.V1',
   input: z.strictObject({
+    definition_code: z.string().min(1).optional(),
+    current_state: z.string().min(1).optional(),
+    owner_team: z.string().min(1).optional(),
+    owner_user_id: z.guid().optional(),
+    paused: queryBoolean.optional(),
+    overdue: queryBoolean.optional(),
+    created_after: z.iso.datetime({ offset: true }).optional(),
+    created_before: z.iso.datetime({ offset: true }).optional(),
+    sort_by: z.enum(instanceSorts).default('created_at'),
+    sort_order: z.enum(['asc', 'desc']).default('desc'),
     limit: limitSchema,
     cursor: z.string().min(1).optional(),
   }),
   async handle(input, { caller, services }) {
-    const after = input.cursor ? decodeCursor(input.cursor, cursorSchema) : null;
-    const page = await services.db.withOrg(caller.organizationId, (sql) =>
-      listInstances(sql, caller.organizationId, input.limit, after),
+    const org = caller.organizationId;
+    const sort = `${input.sort_by}:${input.sort_order}`;
+    const after = decodeCursor(input.cursor, sort);
+    const page = await services.db.withOrg(org, (sql) =>
+      listInstances(
+        sql,
+        org,
+        {
+          definitionCode: input.definition_code,
+          currentState: input.current_state,
+          ownerTeam: input.owner_team,
+          ownerUserId: input.owner_user_id,
+          paused: input.paused,
+          overdueAt: input.overdue ? new Date().toISOString() : undefined,
+          createdAfter: input.created_after,
+          createdBefore: input.created_before,
+        },
+        { by: input.sort_by, order: input.sort_order },
+        input.limit,
+        after,
+      ),
     );
     return {
-      instances: page.rows,
-      pagination: {
-        limit: input.limit,
-        has_more: page.next !== null,
-        next_cursor: page.next ? encodeCursor(page.next) : null,
-      },
+      ...pageAnswer('instances', page, input.limit, sort),
+      filters_applied: Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !['limit', 'cursor'].includes(k))),
     };
   },
 });

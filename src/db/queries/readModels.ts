@@ -1,0 +1,119 @@
+import type { Sql } from '../pool';
+import { keysetPage, type KeysetPosition } from './keyset';
+
+const instanceColumns = `instance_id, definition_code, definition_version, current_state, subject_ref, context, sla_at, paused,
+  owner_team, owner_user_id, status, correlation_id, created_at, updated_at`;
+const stepColumns = `step_id, line_number, from_state, to_state, actor_role, actor_user_id, duration_ms, note, effects_failed,
+  guards_executed, effects_queued, payload, correlation_id, created_at`;
+const taskColumns = `task_id, instance_id, title, task_state, assignee_user_id, assignee_role, due_at, sla_at, priority, outcome,
+  completed_at, completed_by, escalation_count, created_at, updated_at`;
+const timerColumns = 'timer_id, timer_name, fire_at, on_fire, timer_status, fired_at, source, created_at';
+const effectColumns = 'effect_id, step_id, effect_smart_code, effect_status, attempt_count, last_error, next_retry_at, completed_at, created_at';
+
+export async function getInstance(sql: Sql, org: string, instanceId: string) {
+  const { rows } = await sql.query(`select ${instanceColumns} from wf_instances_view where organization_id = $1 and instance_id = $2`, [org, instanceId]);
+  return rows[0] as Record<string, unknown> | undefined;
+}
+
+export async function instanceChildren(sql: Sql, org: string, instanceId: string, stepsLimit: number) {
+  const [steps, tasks, timers, effects] = await Promise.all([
+    sql.query(`select ${stepColumns} from wf_steps_view where organization_id = $1 and instance_id = $2 order by line_number limit $3`, [org, instanceId, stepsLimit]),
+    sql.query(`select ${taskColumns} from wf_tasks_view where organization_id = $1 and instance_id = $2 order by created_at, task_id`, [org, instanceId]),
+    sql.query(`select ${timerColumns} from wf_timers_view where organization_id = $1 and instance_id = $2 order by created_at, fire_at`, [org, instanceId]),
+    sql.query(`select ${effectColumns} from wf_effects_view where organization_id = $1 and instance_id = $2 order by created_at, effect_id`, [org, instanceId]),
+  ]);
+  return { steps: steps.rows, tasks: tasks.rows, timers: timers.rows, effects: effects.rows };
+}
+
+export function listSteps(sql: Sql, org: string, instanceId: string, limit: number, after: KeysetPosition | null) {
+  return keysetPage(sql, {
+    view: 'wf_steps_view',
+    columns: stepColumns,
+    idColumn: 'step_id',
+    sortColumn: 'line_number',
+    sortType: 'int',
+    direction: 'asc',
+    organizationId: org,
+    filters: [['instance_id = ?::uuid', instanceId]],
+    limit,
+    after,
+  });
+}
+
+export const taskSorts = ['created_at', 'due_at', 'completed_at'] as const;
+
+export interface TaskFilter {
+  instanceId?: string;
+  taskState?: string;
+  assigneeRole?: string;
+  assigneeUserId?: string;
+  priority?: string;
+  overdueAt?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  completedAfter?: string;
+  completedBefore?: string;
+}
+
+export function listTasks(
+  sql: Sql,
+  org: string,
+  filter: TaskFilter,
+  sort: { by: (typeof taskSorts)[number]; order: 'asc' | 'desc' },
+  limit: number,
+  after: KeysetPosition | null,
+) {
+  const filters: Array<[string, unknown]> = [];
+  if (filter.instanceId !== undefined) filters.push(['instance_id = ?::uuid', filter.instanceId]);
+  if (filter.taskState !== undefined) filters.push(['task_state = ?', filter.taskState]);
+  if (filter.assigneeRole !== undefined) filters.push(['assignee_role = ?', filter.assigneeRole]);
+  if (filter.assigneeUserId !== undefined) filters.push(['assignee_user_id = ?::uuid', filter.assigneeUserId]);
+  if (filter.priority !== undefined) filters.push(['priority = ?', filter.priority]);
+  if (filter.overdueAt !== undefined) filters.push([`task_state <> 'COMPLETED' and due_at < ?::timestamptz`, filter.overdueAt]);
+  if (filter.createdAfter !== undefined) filters.push(['created_at >= ?::timestamptz', filter.createdAfter]);
+  if (filter.createdBefore !== undefined) filters.push(['created_at < ?::timestamptz', filter.createdBefore]);
+  if (filter.completedAfter !== undefined) filters.push(['completed_at >= ?::timestamptz', filter.completedAfter]);
+  if (filter.completedBefore !== undefined) filters.push(['completed_at < ?::timestamptz', filter.completedBefore]);
+  return keysetPage(sql, {
+    view: 'wf_tasks_view',
+    columns: taskColumns,
+    idColumn: 'task_id',
+    sortColumn: sort.by,
+    sortType: 'timestamptz',
+    direction: sort.order,
+    organizationId: org,
+    filters,
+    limit,
+    after,
+  });
+}
+
+export async function getTask(sql: Sql, org: string, taskId: string) {
+  const { rows } = await sql.query(`select ${taskColumns}, task from wf_tasks_view where organization_id = $1 and task_id = $2`, [org, taskId]);
+  return rows[0] as Record<string, unknown> | undefined;
+}
+
+export async function orgMetrics(sql: Sql, org: string) {
+  const { rows } = await sql.query(
+    `select active_instances::int, completed_instances::int, failed_instances::int, paused_instances::int, overdue_instances::int,
+            last_instance_created
+       from wf_metrics_view where organization_id = $1`,
+    [org],
+  );
+  return rows[0] ?? { active_instances: 0, completed_instances: 0, failed_instances: 0, paused_instances: 0, overdue_instances: 0, last_instance_created: null };
+}
+
+export function listNotifications(sql: Sql, org: string, filter: { instanceId?: string }, limit: number, after: KeysetPosition | null) {
+  return keysetPage(sql, {
+    view: 'wf_notifications_view',
+    columns: 'notification_id, instance_id, template, recipient, payload, status, idempotency_key, created_at',
+    idColumn: 'notification_id',
+    sortColumn: 'created_at',
+    sortType: 'timestamptz',
+    direction: 'desc',
+    organizationId: org,
+    filters: filter.instanceId !== undefined ? [['instance_id = ?::uuid', filter.instanceId]] : [],
+    limit,
+    after,
+  });
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, orgMetrics, taskSorts } from '../../db/queries/readModels';
+import { Refusal } from '../../errors';
+import { decodeCursor, limitSchema, pageAnswer, queryBoolean } from '../pagination';
+import { defineProcedure } from '../types';
+
+const includeFlag = queryBoolean.default(true);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** INSTANCE.GET: the instance with its steps, tasks, timers and effects (each optional). */
+export const instanceGet = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.GET.V1',
+  input: z.strictObject({
+    instance_id: z.guid(),
+    include_steps: includeFlag,
+    include_tasks: includeFlag,
+    include_timers: includeFlag,
+    include_effects: includeFlag,
+    steps_limit: z.coerce.number().int().min(1).max(1000).default(100),
+  }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    return services.db.withOrg(org, async (sql) => {
+      const instance = await getInstance(sql, org, input.instance_id);
+      if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
+      const children = await instanceChildren(sql, org, input.instance_id, input.steps_limit);
+      return {
+        instance,
+        ...(input.include_steps ? { steps: children.steps } : {}),
+        ...(input.include_tasks ? { tasks: children.tasks } : {}),
+        ...(input.include_timers ? { timers: children.timers } : {}),
+        ...(input.include_effects ? { effects: children.effects } : {}),
+      };
+    });
+  },
+});
+
+/** STEPS.LIST: an instance's steps in order. */
+export const stepsList = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.STEPS.LIST.V1',
+  input: z.strictObject({ instance_id: z.guid(), limit: limitSchema, cursor: z.string().min(1).optional() }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    const after = decodeCursor(input.cursor, 'line_number:asc');
+    return services.db.withOrg(org, async (sql) => {
+      if (!(await getInstance(sql, org, input.instance_id))) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
+      return pageAnswer('steps', await listSteps(sql, org, input.instance_id, input.limit, after), input.limit, 'line_number:asc');
+    });
+  },
+});
+
+/** TASKS.LIST: the organization's tasks, filtered and sorted, keyset-paginated. */
+export const tasksList = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TASKS.LIST.V1',
+  input: z.strictObject({
+    instance_id: z.guid().optional(),
+    task_state: z.enum(['OPEN', 'CLAIMED', 'COMPLETED']).optional(),
+    assignee_role: z.string().min(1).optional(),
+    assignee_user_id: z.guid().optional(),
+    priority: z.enum(['low', 'medium', 'high', 'urgent']).optional(),
+    overdue: queryBoolean.optional(),
+    created_after: isoTime.optional(),
+    created_before: isoTime.optional(),
+    completed_after: isoTime.optional(),
+    completed_before: isoTime.optional(),
+    sort_by: z.enum(taskSorts).default('created_at'),
+    sort_order: z.enum(['asc', 'desc']).default('desc'),
+    limit: limitSchema,
+    cursor: z.string().min(1).optional(),
+  }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    const sort = `${input.sort_by}:${input.sort_order}`;
+    const after = decodeCursor(input.cursor, sort);
+    const page = await services.db.withOrg(org, (sql) =>
+      listTasks(
+        sql,
+        org,
+        {
+          instanceId: input.instance_id,
+          taskState: input.task_state,
+          assigneeRole: input.assignee_role,
+          assigneeUserId: input.assignee_user_id,
+          priority: input.priority,
+          overdueAt: input.overdue ? new Date().toISOString() : undefined,
+          createdAfter: input.created_after,
+          createdBefore: input.created_before,
+          completedAfter: input.completed_after,
+          completedBefore: input.completed_before,
+        },
+        { by: input.sort_by, order: input.sort_order },
+        input.limit,
+        after,
+      ),
+    );
+    return pageAnswer('tasks', page, input.limit, sort);
+  },
+});
+
+/** TASK.GET: one task with its full JSON (history included). */
+export const taskGet = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.TASK.GET.V1',
+  input: z.strictObject({ task_id: z.guid() }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    const task = await services.db.withOrg(org, (sql) => getTask(sql, org, input.task_id));
+    if (!task) throw new Refusal('TASK_NOT_FOUND', 'no such task', { task_id: input.task_id });
+    return { task };
+  },
+});
+
+/** The organization's lifecycle counts. */
+export const metricsGet = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.METRICS.GET.V1',
+  input: z.strictObject({}),
+  async handle(_input, { caller, services }) {
+    const org = caller.organizationId;
+    return services.db.withOrg(org, (sql) => orgMetrics(sql, org));
+  },
+});
+
+/** The escalation outbox, newest first. */
+export const notificationsList = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.NOTIFICATIONS.LIST.V1',
+  input: z.strictObject({ instance_id: z.guid().optional(), limit: limitSchema, cursor: z.string().min(1).optional() }),
+  async handle(input, { caller, services }) {
+    const org = caller.organizationId;
+    const after = decodeCursor(input.cursor, 'created_at:desc');
+    const page = await services.db.withOrg(org, (sql) => listNotifications(sql, org, { instanceId: input.instance_id }, input.limit, after));
+    return pageAnswer('notifications', page, input.limit, 'created_at:desc');
+  },
+});

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { startHarness, type Harness, type Member } from './support/harness';
+
+let h: Harness;
+let user: Member;
+let admin: Member;
+let manager: Member;
+const ids: Record<string, string[]> = { DRAFT: [], ACTIVE: [], paused: [] };
+
+beforeAll(async () => {
+  h = await startHarness();
+  const org = (await h.organization()).id;
+  [user, admin, manager] = await Promise.all([h.member(org, ['user']), h.member(org, ['admin', 'user']), h.member(org, ['manager', 'user'])]);
+  for (let i = 0; i < 9; i += 1) {
+    const state = i % 3 === 0 ? 'DRAFT' : 'ACTIVE';
+    const res = await h.request('POST', '/api/v1/workflows', { token: user.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: state } });
+    ids[state].push(res.body.instance_id);
+  }
+  for (const id of ids.ACTIVE.slice(0, 2)) {
+    expect((await h.request('POST', `/api/v1/workflows/${id}/pause`, { token: admin.token })).status).toBe(200);
+    ids.paused.push(id);
+  }
+});
+afterAll(() => h.close());
+
+const get = (member: Member, path: string) => h.request('GET', path, { token: member.token });
+
+/** Walks every page of a list and answers the ids in order. */
+async function walk(path: string, key: string, idField: string, limit = 2): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await get(user, `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(res.status).toBe(200);
+    seen.push(...res.body[key].map((row: Record<string, string>) => row[idField]));
+    cursor = res.body.pagination.next_cursor;
+  } while (cursor);
+  return seen;
+}
+
+test('instances by state, by definition and paused, and sorted by SLA (scenario 18); pages cover each row once', async () => {
+  const active = await walk('/api/v1/workflows?current_state=ACTIVE', 'instances', 'instance_id');
+  expect(active).toEqual([...ids.ACTIVE].reverse());
+  const paused = await get(user, '/api/v1/workflows?definition_code=TEST_ADMIN_WORKFLOW&paused=true');
+  expect(paused.body.instances.map((i: { instance_id: string }) => i.instance_id).sort()).toEqual([...ids.paused].sort());
+  expect(paused.body.filters_applied).toMatchObject({ definition_code: 'TEST_ADMIN_WORKFLOW', paused: true });
+  const bySla = await walk('/api/v1/workflows?sort_by=sla_at&sort_order=asc', 'instances', 'instance_id', 4);
+  expect(bySla).toHaveLength(9);
+  const slaRes = await get(user, '/api/v1/workflows?sort_by=sla_at&sort_order=asc&limit=9');
+  const slas = slaRes.body.instances.map((i: { sla_at: string }) => Date.parse(i.sla_at));
+  expect(slas).toEqual([...slas].sort((a, b) => a - b));
+  expect((await get(user, '/api/v1/workflows?overdue=true')).body.instances).toEqual([]);
+});
+
+test('a cursor of another order, a forged cursor or a bad filter is 400', async () => {
+  const first = await get(user, '/api/v1/workflows?limit=1');
+  const other = await get(user, `/api/v1/workflows?sort_by=sla_at&cursor=${first.body.pagination.next_cursor}`);
+  expect(other.status).toBe(400);
+  expect(other.body.error.code).toBe('INVALID_PAGINATION');
+  const badBool = await get(user, '/api/v1/workflows?paused=yes');
+  expect(badBool.status).toBe(400);
+  expect(badBool.body.error.details.fields[0].field).toBe('paused');
+  const badSort = await get(user, '/api/v1/workflows?sort_by=definition_code');
+  expect(badSort.body.error.details.fields[0].field).toBe('sort_by');
+});
+
+test('instance detail with steps, tasks, timers and effects (scenario 19); steps list; 404 for unknown', async () => {
+  const id = ids.ACTIVE[3];
+  await h.request('POST', `/api/v1/workflows/${id}/timers`, { token: admin.token, body: { name: 'later', minutes: 60, on_fire: { escalate_tasks: true } } });
+  await h.request('POST', `/api/v1/workflows/${id}/tasks`, { token: manager.token, body: { title: 'Look', assignee_role: 'manager', priority: 'high' } });
+  const detail = await get(user, `/api/v1/workflows/${id}`);
+  expect(detail.status).toBe(200);
+  expect(detail.body.instance).toMatchObject({ instance_id: id, current_state: 'ACTIVE', subject_ref: null });
+  expect(detail.body.steps).toEqual([expect.objectContaining({ to_state: 'ACTIVE', note: 'START' })]);
+  expect(detail.body.tasks).toEqual([expect.objectContaining({ title: 'Look', task_state: 'OPEN', priority: 'high' })]);
+  expect(detail.body.timers).toEqual([expect.objectContaining({ timer_name: 'later', timer_status: 'PENDING' })]);
+  expect(detail.body.effects).toEqual([]);
+  const lean = await get(user, `/api/v1/workflows/${id}?include_steps=false&include_timers=false`);
+  expect(Object.keys(lean.body).sort()).toEqual(['effects', 'instance', 'tasks']);
+  const steps = await get(user, `/api/v1/workflows/${id}/steps`);
+  expect(steps.body).toMatchObject({ steps: [expect.objectContaining({ line_number: 1 })], pagination: { has_more: false } });
+  const missing = await get(user, `/api/v1/workflows/${randomUUID()}`);
+  expect(missing.status).toBe(404);
+  expect(missing.body.error.code).toBe('INSTANCE_NOT_FOUND');
+  expect((await get(user, `/api/v1/workflows/${randomUUID()}/steps`)).body.error.code).toBe('INSTANCE_NOT_FOUND');
+  const stranger = await h.member((await h.organization()).id, ['admin']);
+  expect((await get(stranger, `/api/v1/workflows/${id}`)).status).toBe(404);
+});
+
+test('tasks by state and role, by priority sorted by due date (scenario 20); one task; 404 for unknown', async () => {
+  const id = ids.ACTIVE[4];
+  const soon = new Date(Date.now() + 3_600_000).toISOString();
+  const later = new Date(Date.now() + 7_200_000).toISOString();
+  const make = (body: Record<string, unknown>) => h.request('POST', `/api/v1/workflows/${id}/tasks`, { token: manager.token, body });
+  const a = (await make({ title: 'A', assignee_role: 'manager', priority: 'high', due_at: later })).body.task_id;
+  const b = (await make({ title: 'B', assignee_role: 'manager', priority: 'high', due_at: soon })).body.task_id;
+  const c = (await make({ title: 'C', assignee_role: 'user', priority: 'low' })).body.task_id;
+  const open = await get(user, `/api/v1/tasks?instance_id=${id}&task_state=OPEN&assignee_role=manager`);
+  expect(open.body.tasks.map((t: { task_id: string }) => t.task_id).sort()).toEqual([a, b].sort());
+  const byDue = await get(user, `/api/v1/tasks?instance_id=${id}&priority=high&sort_by=due_at&sort_order=asc`);
+  expect(byDue.body.tasks.map((t: { task_id: string }) => t.task_id)).toEqual([b, a]);
+  expect(await walk(`/api/v1/tasks?instance_id=${id}`, 'tasks', 'task_id', 1)).toEqual([c, b, a]);
+  const one = await get(user, `/api/v1/tasks/${c}`);
+  expect(one.body.task).toMatchObject({ task_id: c, title: 'C', assignee_role: 'user', task: expect.objectContaining({ escalation_history: [] }) });
+  expect((await get(user, `/api/v1/tasks/${randomUUID()}`)).body.error.code).toBe('TASK_NOT_FOUND');
+});
+
+test('metrics and notifications for admins only (scenario 25 style reads)', async () => {
+  const metrics = await get(admin, '/api/v1/metrics/workflows');
+  expect(metrics.body).toMatchObject({ active_instances: 9, completed_instances: 0, paused_instances: 2, overdue_instances: 0 });
+  expect((await get(user, '/api/v1/metrics/workflows')).status).toBe(403);
+  const notifications = await get(admin, '/api/v1/notifications');
+  expect(notifications.body).toEqual({ notifications: [], pagination: { limit: 50, has_more: false, next_cursor: null } });
+});

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { instanceSorts, listInstances, type InstanceFilter } from '../src/db/queries/instancesList';
+import { listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
 import type { Sql } from '../src/db/pool';
 import { startHarness, type Harness } from './support/harness';
 
@@ -24,16 +25,35 @@ beforeAll(async () => {
       [org],
     ),
   );
+  await h.system.services.db.withOrg(org, async (sql) => {
+    await sql.query(
+      `insert into core_entities (id, organization_id, entity_type, entity_code, entity_name, smart_code, created_by, updated_by)
+       select gen_random_uuid(), $1, 'WF_TASK', 'seed-' || g, 'Seeded task', 'HERA.UNIV.WF.TASK.ENTITY.v1',
+              '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001'
+         from generate_series(1, 3000) g`,
+      [org],
+    );
+    await sql.query(
+      `insert into core_dynamic_data (organization_id, entity_id, field_name, field_type, field_value_json, smart_code, created_at, created_by, updated_by)
+       select e.organization_id, e.id, 'task', 'json',
+              jsonb_build_object('task_id', e.id, 'title', 'Seeded task', 'instance_id', '00000000-0000-4000-8000-00000000010' || (n % 10),
+                'state', (array['OPEN','CLAIMED','COMPLETED'])[1 + n % 3], 'assignee_role', (array['manager','user','director'])[1 + n % 3],
+                'priority', 'medium', 'due_at', to_char((now() + (n % 48 - 24) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+              'HERA.UNIV.WF.TASK.DATA.v1', now() - n * interval '1 second', e.created_by, e.created_by
+         from (select *, row_number() over () as n from core_entities where organization_id = $1 and entity_type = 'WF_TASK') e`,
+      [org],
+    );
+  });
   // Statistics as the table owner (the application role may not analyze).
   const owner = new pg.Client({ connectionString: h.env.databaseUrl });
   await owner.connect();
-  await owner.query('analyze universal_transactions');
+  await owner.query('analyze universal_transactions; analyze core_dynamic_data');
   await owner.end();
 });
 afterAll(() => h.close());
 
-/** The plan of the list query exactly as the API runs it, as the application role with the org set. */
-async function planOf(filter: InstanceFilter, sort: { by: (typeof instanceSorts)[number]; order: 'asc' | 'desc' }): Promise<string> {
+/** The plan of a list query exactly as the API runs it, as the application role with the org set. */
+async function explain(run: (sql: Sql) => Promise<unknown>): Promise<string> {
   return h.system.services.db.withOrg(org, async (client) => {
     // Ask whether an index can serve the query, not whether the tiny test table is cheaper to scan.
     await client.query('set local enable_seqscan = off');
@@ -45,9 +65,18 @@ async function planOf(filter: InstanceFilter, sort: { by: (typeof instanceSorts)
         return { rows: [] };
       },
     } as unknown as Sql & pg.PoolClient;
-    await listInstances(explaining, org, filter, sort, 50, null);
+    await run(explaining);
     return plan;
   });
+}
+
+const planOf = (filter: InstanceFilter, sort: { by: (typeof instanceSorts)[number]; order: 'asc' | 'desc' }) =>
+  explain((sql) => listInstances(sql, org, filter, sort, 50, null));
+const taskPlanOf = (filter: TaskFilter, sort: { by: (typeof taskSorts)[number]; order: 'asc' | 'desc' }) =>
+  explain((sql) => listTasks(sql, org, filter, sort, 50, null));
+
+function indexConditions(plan: string): string {
+  return [...plan.matchAll(/"Index Cond":"([^"]*(?:\\"[^"]*)*)"/g)].map((m) => m[1]).join(' | ');
 }
 
 const newest = { by: 'created_at' as const, order: 'desc' as const };
@@ -63,6 +92,18 @@ test.each([
 ])('a list filtered by %s is an index condition under forced RLS', async (_name, filter, sort, index, condition) => {
   const plan = await planOf(filter, sort);
   expect(plan).toContain(`"Index Name":"${index}"`);
-  const conds = [...plan.matchAll(/"Index Cond":"([^"]*(?:\\"[^"]*)*)"/g)].map((m) => m[1]).join(' | ');
-  expect(conds).toContain(condition);
+  expect(indexConditions(plan)).toContain(condition);
+});
+
+test.each([
+  ['instance', { instanceId: '00000000-0000-4000-8000-000000000103' }, newest, 'idx_wf_tasks_instance', "wf_meta_uuid(field_value_json, 'instance_id'::text) = "],
+  ['state', { taskState: 'OPEN' }, newest, 'idx_wf_tasks_state', "wf_meta_text(field_value_json, 'state'::text) = "],
+  ['assignee role', { assigneeRole: 'director' }, newest, 'idx_wf_tasks_role', "wf_meta_text(field_value_json, 'assignee_role'::text) = "],
+  ['assignee user', { assigneeUserId: '00000000-0000-4000-8000-000000000003' }, newest, 'idx_wf_tasks_user', "wf_meta_uuid(field_value_json, 'assignee_user_id'::text) = "],
+  ['overdue by due date', { overdueAt: new Date().toISOString() }, { by: 'due_at' as const, order: 'asc' as const }, 'idx_wf_tasks_due', "wf_meta_time(field_value_json, 'due_at'::text) < "],
+  ['nothing (newest first)', {}, newest, 'idx_wf_tasks_created', 'organization_id = '],
+])('a task list filtered by %s is an index condition under forced RLS', async (_name, filter, sort, index, condition) => {
+  const plan = await taskPlanOf(filter, sort);
+  expect(plan).toContain(`"Index Name":"${index}"`);
+  expect(indexConditions(plan)).toContain(condition);
 });

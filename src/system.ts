@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app';
+import { openApiDocument } from './api/openapi';
 import { createTokenVerifier } from './auth/jwt';
 import { resolveJwtSecret } from './auth/secret';
 import type { Config } from './config';
@@ -56,6 +57,7 @@ export async function startApi(config: Config, system: System, port: number): Pr
   const keySource = config.HERA_JWKS_URL ? { jwksUrl: config.HERA_JWKS_URL } : { secret: resolveJwtSecret(config) };
   const app = createApp({
     contracts: system.contracts,
+    openApi: openApiDocument(system.contracts, implementations),
     runProcedure: system.runProcedure,
     verifyToken: createTokenVerifier(keySource),
     checkReady: async () => {

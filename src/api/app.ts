@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler } from 'express';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import YAML from 'yaml';
 import type { HeraClaims } from '../auth/jwt';
 import { HeraError } from '../errors';
@@ -16,6 +17,8 @@ export interface AppDeps {
   verifyToken(authorization: string | undefined): Promise<HeraClaims>;
   /** Resolves when the database and Temporal answer; rejects naming what does not. */
   checkReady(): Promise<void>;
+  /** The OpenAPI document served at /api/v1/openapi.json and shown at /docs. */
+  openApi: object;
 }
 
 type Authenticated = Request & { caller?: Caller };
@@ -23,6 +26,15 @@ type Authenticated = Request & { caller?: Caller };
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Swagger UI (from swagger-ui-dist, served under /docs) over the generated document. */
+const swaggerPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>HERA Workflow Ops API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui' });</script>
+</body></html>`;
 
 /** The request body as an object: JSON, or YAML when sent as application/yaml; none = {}. */
 function requestBody(req: Request): Record<string, unknown> {
@@ -43,7 +55,7 @@ function requestBody(req: Request): Record<string, unknown> {
 }
 
 /** The HTTP face of HERA: authentication, then `runProcedure`, nothing else. */
-export function createApp({ contracts, runProcedure, verifyToken, checkReady }: AppDeps): express.Express {
+export function createApp({ contracts, runProcedure, verifyToken, checkReady, openApi }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -70,6 +82,14 @@ export function createApp({ contracts, runProcedure, verifyToken, checkReady }: 
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(swaggerPage);
+  });
+  app.use('/docs', express.static(getAbsoluteFSPath(), { index: false }));
 
   const authenticate: RequestHandler = async (req: Authenticated, _res, next) => {
     try {

@@ -64,19 +64,29 @@ test('timer lifecycle (scenario 4): set on state entry, set by API, fired, cance
   expect(tasks.map((t) => t.title)).toEqual(['Chase the manager', 'Review leave request']);
 
   const cancel = await post(admin, `/api/v1/workflows/${id}/timers/${definitionTimer.timer_id}/cancel`, { reason: 'not needed' });
-  expect(cancel).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
+  expect(cancel).toMatchObject({
+    status: 200,
+    body: { instance_id: id, cancelled_count: 1, cancelled_timers: [{ timer_id: definitionTimer.timer_id, name: 'manager_review_timeout' }] },
+  });
   const again = await post(admin, `/api/v1/workflows/${id}/timers/${definitionTimer.timer_id}/fire`);
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('TIMER_ALREADY_FIRED');
 
   const parked = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'parked', minutes: 60, on_fire: { escalate_tasks: true } });
   expect(parked.status).toBe(200);
+  // The original route aliases: cancel by name (or all), fire with the timer id in the body.
+  const byName = await post(admin, `/api/v1/workflows/${id}/timers/set`, { name: 'by-name', minutes: 60, on_fire: { escalate_tasks: true } });
+  expect(byName.status).toBe(200);
+  expect((await post(admin, `/api/v1/workflows/${id}/timers/cancel`, { name: 'by-name' })).body).toMatchObject({ cancelled_count: 1, cancelled_timers: [{ name: 'by-name' }] });
+  expect((await post(admin, `/api/v1/workflows/${id}/timers/cancel`, { name: 'by-name' })).body.error.code).toBe('TIMER_ALREADY_FIRED');
+  expect((await post(admin, `/api/v1/workflows/${id}/timers/fire`, { timer_id: byName.body.timer_id })).body.error.code).toBe('TIMER_ALREADY_FIRED');
   const approved = await post(manager, `/api/v1/workflows/${id}/advance`, { to_state: 'APPROVED' });
   expect(approved.body.timers_cancelled).toEqual(['parked']);
   expect((await timersOf(id)).map((t) => [t.timer_name, t.timer_status])).toEqual([
     ['manager_review_timeout', 'CANCELLED'],
     ['reminder', 'FIRED'],
     ['parked', 'CANCELLED'],
+    ['by-name', 'CANCELLED'],
   ]);
 });
 
@@ -91,6 +101,9 @@ test('refusals: bad duration, unknown effect, unknown timer, non-admin, finished
   const unknown = await post(admin, `/api/v1/workflows/${id}/timers/6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b/fire`);
   expect(unknown.status).toBe(404);
   expect(unknown.body.error.code).toBe('TIMER_NOT_FOUND');
+  const none = await post(admin, `/api/v1/workflows/${id}/timers/cancel`, {});
+  expect(none.status).toBe(404);
+  expect(none.body.error.code).toBe('NO_PENDING_TIMERS');
   const denied = await post(employee, `/api/v1/workflows/${id}/timers`, { minutes: 5, on_fire: { escalate_tasks: true } });
   expect(denied.status).toBe(403);
   const finished = await start(employee, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'COMPLETED' });

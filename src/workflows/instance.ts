@@ -510,13 +510,31 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
 
   setHandler(cancelTimerUpdate, (request) =>
     serialize(async () => {
-      const timer = findTimer(request.timer_id);
-      requirePending(timer);
+      let chosen: TimerRecord[];
+      if (request.timer_id !== undefined) {
+        const timer = findTimer(request.timer_id);
+        requirePending(timer);
+        chosen = [timer];
+      } else if (request.name !== undefined) {
+        const named = [...timers.values()].filter((t) => t.name === request.name);
+        if (named.length === 0) refuse('TIMER_NOT_FOUND', `no timer named ${request.name}`, { name: request.name });
+        chosen = named.filter((t) => t.status === 'PENDING');
+        if (chosen.length === 0) refuse('TIMER_ALREADY_FIRED', `the timer ${request.name} is no longer PENDING`, { name: request.name });
+      } else {
+        chosen = [...timers.values()].filter((t) => t.status === 'PENDING');
+        if (chosen.length === 0) refuse('NO_PENDING_TIMERS', 'the instance has no pending timers');
+      }
       const at = iso(Date.now());
-      await persistence.moveTimerFromPending({ organizationId, timerId: timer.timer_id, to: 'CANCELLED', patch: { cancelled_at: at, reason: request.reason ?? null } });
-      Object.assign(timer, { status: 'CANCELLED', cancelled_at: at, reason: request.reason ?? null });
+      for (const timer of chosen) {
+        await persistence.moveTimerFromPending({ organizationId, timerId: timer.timer_id, to: 'CANCELLED', patch: { cancelled_at: at, reason: request.reason ?? null } });
+        Object.assign(timer, { status: 'CANCELLED', cancelled_at: at, reason: request.reason ?? null });
+      }
       wake = true;
-      return timerAnswer(timer);
+      return {
+        instance_id: snapshot.instance_id,
+        cancelled_count: chosen.length,
+        cancelled_timers: chosen.map((t) => ({ timer_id: t.timer_id, name: t.name, was_due_at: t.fire_at })),
+      };
     }),
   );
 

@@ -123,6 +123,20 @@ export interface TimerCommand {
   reason?: string;
 }
 
+/** Cancel one timer (by id or by name) or, naming neither, every PENDING timer of the instance. */
+export interface TimerCancelRequest {
+  actor: Actor;
+  timer_id?: string;
+  name?: string;
+  reason?: string;
+}
+
+export interface TimerCancelAnswer {
+  instance_id: string;
+  cancelled_count: number;
+  cancelled_timers: Array<{ timer_id: string; name: string; was_due_at: string }>;
+}
+
 export interface TimerAnswer {
   timer_id: string;
   instance_id: string;
@@ -178,7 +192,7 @@ export const awaitCreatedUpdate = defineUpdate<CreatedReply, [string]>('awaitCre
 export const advanceUpdate = defineUpdate<AdvanceReply, [AdvanceRequest]>('advance');
 
 export const setTimerUpdate = defineUpdate<TimerAnswer, [TimerSetRequest]>('setTimer');
-export const cancelTimerUpdate = defineUpdate<TimerAnswer, [TimerCommand]>('cancelTimer');
+export const cancelTimerUpdate = defineUpdate<TimerCancelAnswer, [TimerCancelRequest]>('cancelTimer');
 /** An operator override: fires a PENDING timer now. */
 export const fireTimerUpdate = defineUpdate<TimerAnswer, [TimerCommand]>('fireTimer');
 

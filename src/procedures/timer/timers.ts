@@ -51,12 +51,12 @@ export const timerSet = defineProcedure({
   },
 });
 
-const timerCommand = z.strictObject({ instance_id: z.guid(), timer_id: z.guid(), reason: z.string().max(500).optional() });
-
-/** TIMER.CANCEL: a PENDING timer never fires. */
+/** TIMER.CANCEL: a PENDING timer (by id or by name), or every PENDING timer of the instance, never fires. */
 export const timerCancel = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TIMER.CANCEL.V1',
-  input: timerCommand,
+  input: z
+    .strictObject({ instance_id: z.guid(), timer_id: z.guid().optional(), name: z.string().min(1).optional(), reason: z.string().max(500).optional() })
+    .refine((c) => c.timer_id === undefined || c.name === undefined, { message: 'give timer_id or name, not both', path: ['name'] }),
   async handle({ instance_id, ...command }, { caller, services }) {
     return sendInstanceUpdate(services, caller.organizationId, instance_id, cancelTimerUpdate, {
       actor: { userId: caller.userId, roles: caller.roles },
@@ -68,7 +68,7 @@ export const timerCancel = defineProcedure({
 /** TIMER.FIRE: an operator override that fires a PENDING timer now, at most once. */
 export const timerFire = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TIMER.FIRE.V1',
-  input: timerCommand.omit({ reason: true }),
+  input: z.strictObject({ instance_id: z.guid(), timer_id: z.guid() }),
   async handle({ instance_id, ...command }, { caller, services }) {
     return sendInstanceUpdate(services, caller.organizationId, instance_id, fireTimerUpdate, {
       actor: { userId: caller.userId, roles: caller.roles },

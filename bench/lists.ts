@@ -1,0 +1,117 @@
+/**
+ * List query latency at scale: seeds N instances (and N/2 tasks) of one organization plus as many of another
+ * with set-based SQL, then times every list filter of INSTANCES.LIST and TASKS.LIST as the application role
+ * under forced row-level security, through the same query functions the API uses.
+ *
+ *   DATABASE_URL=postgres://… npx tsx bench/lists.ts --instances 100000 [--runs 200]
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import pg from 'pg';
+import { loadConfig } from '../src/config';
+import { migrate } from '../src/db/migrate';
+import { createDb } from '../src/db/pool';
+import { listInstances } from '../src/db/queries/instancesList';
+import { getInstance, listTasks } from '../src/db/queries/readModels';
+import { resolveDatabase } from '../src/db/resolve';
+
+const actor = '00000000-0000-4000-8000-000000000001';
+
+async function seed(url: string, org: string, instances: number): Promise<void> {
+  const owner = new pg.Client({ connectionString: url });
+  await owner.connect();
+  try {
+    await owner.query(
+      `insert into core_organizations (id, organization_name, organization_code, created_by, updated_by) values ($1, 'Bench', $2, $3, $3)`,
+      [org, `bench-${org}`, actor],
+    );
+    await owner.query(
+      `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
+       select $1, 'WF_INSTANCE', 'HERA.UNIV.WF.INSTANCE.HEADER.v1', case when g % 10 = 0 then 'completed' else 'active' end,
+              jsonb_build_object('definition_code', (array['LEAVE_APPROVAL','AP_BILL_APPROVAL','MEMBERSHIP_RENEWAL','APPT_FOLLOWUP'])[1 + g % 4],
+                'definition_version', 1, 'current_state', (array['DRAFT','SUBMITTED','MANAGER_REVIEW','REVIEW','GRACE','DONE'])[1 + g % 6],
+                'paused', g % 100 = 0, 'owner_team', case when g % 20 = 0 then 'operations' end,
+                'owner_user_id', '00000000-0000-4000-8000-0000000' || lpad((g % 1000)::text, 5, '0'),
+                'sla_at', to_char((now() + (g % 2000 - 1000) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'subject_ref', jsonb_build_object('entity_id', 'e' || g, 'entity_type', 'bench'), 'context', '{}'::jsonb),
+              now() - g * interval '1 second', now() - g * interval '1 second', $2, $2
+         from generate_series(1, $3::int) g`,
+      [org, actor, instances],
+    );
+    await owner.query(
+      `with e as (
+         insert into core_entities (organization_id, entity_type, entity_code, entity_name, smart_code, created_by, updated_by)
+         select $1, 'WF_TASK', 'bench-' || g, 'Bench task', 'HERA.UNIV.WF.TASK.ENTITY.v1', $2, $2 from generate_series(1, $3::int) g
+         returning id, entity_code)
+       insert into core_dynamic_data (organization_id, entity_id, field_name, field_type, field_value_json, smart_code, created_at, created_by, updated_by)
+       select $1, e.id, 'task', 'json', jsonb_build_object('task_id', e.id, 'title', 'Bench task',
+                'instance_id', '00000000-0000-4000-8000-0000000' || lpad((n % 1000)::text, 5, '0'),
+                'state', (array['OPEN','CLAIMED','COMPLETED'])[1 + n % 3], 'assignee_role', (array['manager','user','director','ap_manager'])[1 + n % 4],
+                'priority', (array['low','medium','high','urgent'])[1 + n % 4],
+                'due_at', to_char((now() + (n % 96 - 48) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+              'HERA.UNIV.WF.TASK.DATA.v1', now() - n * interval '1 second', $2, $2
+         from (select id, substr(entity_code, 7)::int as n from e) e`,
+      [org, actor, Math.floor(instances / 2)],
+    );
+    await owner.query('analyze universal_transactions; analyze core_entities; analyze core_dynamic_data');
+  } finally {
+    await owner.end();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main() {
+  const options = new Command()
+    .requiredOption('--instances <n>', 'instances per organization', (v) => Number(v))
+    .option('--runs <n>', 'timed runs per query', (v) => Number(v), 200)
+    .parse()
+    .opts<{ instances: number; runs: number }>();
+  const config = loadConfig();
+  const database = await resolveDatabase(config);
+  await migrate(database.url);
+  const [org, other] = [randomUUID(), randomUUID()];
+  const started = performance.now();
+  await seed(database.url, org, options.instances);
+  await seed(database.url, other, options.instances);
+  const seedSeconds = (performance.now() - started) / 1000;
+  const db = createDb({ url: database.url, role: config.HERA_DB_ROLE, max: 1 });
+  const someInstance = await db.withOrg(org, async (sql) => (await sql.query('select instance_id from wf_instances_view limit 1')).rows[0].instance_id);
+  const newest = { by: 'created_at' as const, order: 'desc' as const };
+  const queries: Array<[string, () => Promise<unknown>]> = [
+    ['instances, newest 50', () => db.withOrg(org, (sql) => listInstances(sql, org, {}, newest, 50, null))],
+    ['instances, state', () => db.withOrg(org, (sql) => listInstances(sql, org, { currentState: 'REVIEW' }, newest, 50, null))],
+    ['instances, definition', () => db.withOrg(org, (sql) => listInstances(sql, org, { definitionCode: 'APPT_FOLLOWUP' }, newest, 50, null))],
+    ['instances, paused', () => db.withOrg(org, (sql) => listInstances(sql, org, { paused: true }, newest, 50, null))],
+    ['instances, owner team', () => db.withOrg(org, (sql) => listInstances(sql, org, { ownerTeam: 'operations' }, newest, 50, null))],
+    ['instances, owner user', () => db.withOrg(org, (sql) => listInstances(sql, org, { ownerUserId: '00000000-0000-4000-8000-000000000042' }, newest, 50, null))],
+    ['instances, overdue by SLA', () => db.withOrg(org, (sql) => listInstances(sql, org, { overdueAt: new Date().toISOString() }, { by: 'sla_at', order: 'asc' }, 50, null))],
+    ['instance get', () => db.withOrg(org, (sql) => getInstance(sql, org, someInstance))],
+    ['tasks, newest 50', () => db.withOrg(org, (sql) => listTasks(sql, org, {}, newest, 50, null))],
+    ['tasks, open for a role', () => db.withOrg(org, (sql) => listTasks(sql, org, { taskState: 'OPEN', assigneeRole: 'manager' }, newest, 50, null))],
+    ['tasks, overdue by due date', () => db.withOrg(org, (sql) => listTasks(sql, org, { overdueAt: new Date().toISOString() }, { by: 'due_at', order: 'asc' }, 50, null))],
+  ];
+  console.log(`seeded ${options.instances} instances and ${Math.floor(options.instances / 2)} tasks in each of 2 organizations in ${seedSeconds.toFixed(1)} s`);
+  console.log(`| query | p50 ms | p95 ms |\n|---|---|---|`);
+  for (const [name, run] of queries) {
+    for (let i = 0; i < 20; i += 1) await run();
+    const times: number[] = [];
+    for (let i = 0; i < options.runs; i += 1) {
+      const t = performance.now();
+      await run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`| ${name} | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} |`);
+  }
+  await db.close();
+  await database.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

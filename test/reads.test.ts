@@ -113,3 +113,17 @@ test('metrics and notifications for admins only (scenario 25 style reads)', asyn
   const notifications = await get(admin, '/api/v1/notifications');
   expect(notifications.body).toEqual({ notifications: [], pagination: { limit: 50, has_more: false, next_cursor: null } });
 });
+
+test('every list refuses a cursor it did not issue with 400 INVALID_PAGINATION', async () => {
+  const forged = Buffer.from(JSON.stringify({ sort: 'x', value: 'y', id: randomUUID() })).toString('base64url');
+  for (const [member, path] of [
+    [user, '/api/v1/workflows'],
+    [user, `/api/v1/workflows/${ids.ACTIVE[0]}/steps`],
+    [user, '/api/v1/tasks'],
+    [admin, '/api/v1/notifications'],
+    [admin, '/api/v1/audit'],
+  ] as const) {
+    const res = await get(member, `${path}?cursor=${forged}`);
+    expect({ path, status: res.status, code: res.body.error?.code }).toEqual({ path, status: 400, code: 'INVALID_PAGINATION' });
+  }
+});

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
-import { createDb } from '../src/db/pool';
+import { createDb, type Sql } from '../src/db/pool';
 import { listInstances } from '../src/db/queries/instancesList';
 import { getInstance, listTasks } from '../src/db/queries/readModels';
 import { resolveDatabase } from '../src/db/resolve';
@@ -81,22 +81,23 @@ async function main() {
   const db = createDb({ url: database.url, role: config.HERA_DB_ROLE, max: 1 });
   const someInstance = await db.withOrg(org, async (sql) => (await sql.query('select instance_id from wf_instances_view limit 1')).rows[0].instance_id);
   const newest = { by: 'created_at' as const, order: 'desc' as const };
-  const queries: Array<[string, () => Promise<unknown>]> = [
-    ['instances, newest 50', () => db.withOrg(org, (sql) => listInstances(sql, org, {}, newest, 50, null))],
-    ['instances, state', () => db.withOrg(org, (sql) => listInstances(sql, org, { currentState: 'REVIEW' }, newest, 50, null))],
-    ['instances, definition', () => db.withOrg(org, (sql) => listInstances(sql, org, { definitionCode: 'APPT_FOLLOWUP' }, newest, 50, null))],
-    ['instances, paused', () => db.withOrg(org, (sql) => listInstances(sql, org, { paused: true }, newest, 50, null))],
-    ['instances, owner team', () => db.withOrg(org, (sql) => listInstances(sql, org, { ownerTeam: 'operations' }, newest, 50, null))],
-    ['instances, owner user', () => db.withOrg(org, (sql) => listInstances(sql, org, { ownerUserId: '00000000-0000-4000-8000-000000000042' }, newest, 50, null))],
-    ['instances, overdue by SLA', () => db.withOrg(org, (sql) => listInstances(sql, org, { overdueAt: new Date().toISOString() }, { by: 'sla_at', order: 'asc' }, 50, null))],
-    ['instance get', () => db.withOrg(org, (sql) => getInstance(sql, org, someInstance))],
-    ['tasks, newest 50', () => db.withOrg(org, (sql) => listTasks(sql, org, {}, newest, 50, null))],
-    ['tasks, open for a role', () => db.withOrg(org, (sql) => listTasks(sql, org, { taskState: 'OPEN', assigneeRole: 'manager' }, newest, 50, null))],
-    ['tasks, overdue by due date', () => db.withOrg(org, (sql) => listTasks(sql, org, { overdueAt: new Date().toISOString() }, { by: 'due_at', order: 'asc' }, 50, null))],
+  const queries: Array<[string, (sql: Sql) => Promise<unknown>]> = [
+    ['instances, newest 50', (sql) => listInstances(sql, org, {}, newest, 50, null)],
+    ['instances, state', (sql) => listInstances(sql, org, { currentState: 'REVIEW' }, newest, 50, null)],
+    ['instances, definition', (sql) => listInstances(sql, org, { definitionCode: 'APPT_FOLLOWUP' }, newest, 50, null)],
+    ['instances, paused', (sql) => listInstances(sql, org, { paused: true }, newest, 50, null)],
+    ['instances, owner team', (sql) => listInstances(sql, org, { ownerTeam: 'operations' }, newest, 50, null)],
+    ['instances, owner user', (sql) => listInstances(sql, org, { ownerUserId: '00000000-0000-4000-8000-000000000042' }, newest, 50, null)],
+    ['instances, overdue by SLA', (sql) => listInstances(sql, org, { overdueAt: new Date().toISOString() }, { by: 'sla_at', order: 'asc' }, 50, null)],
+    ['instance get', (sql) => getInstance(sql, org, someInstance)],
+    ['tasks, newest 50', (sql) => listTasks(sql, org, {}, newest, 50, null)],
+    ['tasks, open for a role', (sql) => listTasks(sql, org, { taskState: 'OPEN', assigneeRole: 'manager' }, newest, 50, null)],
+    ['tasks, overdue by due date', (sql) => listTasks(sql, org, { overdueAt: new Date().toISOString() }, { by: 'due_at', order: 'asc' }, 50, null)],
   ];
   console.log(`seeded ${options.instances} instances and ${Math.floor(options.instances / 2)} tasks in each of 2 organizations in ${seedSeconds.toFixed(1)} s`);
   console.log(`| query | p50 ms | p95 ms |\n|---|---|---|`);
-  for (const [name, run] of queries) {
+  for (const [name, query] of queries) {
+    const run = () => db.withOrg(org, query);
     for (let i = 0; i < 20; i += 1) await run();
     const times: number[] = [];
     for (let i = 0; i < options.runs; i += 1) {
@@ -106,6 +107,25 @@ async function main() {
     }
     times.sort((a, b) => a - b);
     console.log(`| ${name} | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} |`);
+  }
+  // The plans at this scale, as the application role with the organization set.
+  console.log(`\n| query | plan (first index scan and its Index Cond) |\n|---|---|`);
+  for (const [name, query] of queries) {
+    const plan = await db.withOrg(org, async (client) => {
+      let text = '';
+      const explaining = {
+        query: async (q: string, values: unknown[]) => {
+          const { rows } = await client.query(`explain ${q}`, values);
+          text = rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+          return { rows: [{ instance_id: someInstance }] };
+        },
+      } as unknown as Sql;
+      await query(explaining);
+      return text;
+    });
+    const scan = /(Index Scan|Index Only Scan|Bitmap Index Scan)[^\n]*/.exec(plan)?.[0] ?? plan.split('\n')[0];
+    const cond = /Index Cond: ([^\n]*)/.exec(plan)?.[1] ?? '(none)';
+    console.log(`| ${name} | ${scan.trim()}; ${cond.trim()} |`);
   }
   await db.close();
   await database.stop();

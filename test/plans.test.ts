@@ -107,3 +107,28 @@ test.each([
   expect(plan).toContain(`"Index Name":"${index}"`);
   expect(indexConditions(plan)).toContain(condition);
 });
+
+test.each([
+  [
+    'SLA sweep: active, unpaused instances past their deadline',
+    `select instance_id from wf_instances_view where organization_id = $1 and status = 'active' and not paused and sla_at < $2 order by sla_at, instance_id limit 100`,
+    'idx_wf_instances_sla_active',
+    "wf_meta_time(metadata, 'sla_at'::text) < ",
+  ],
+  [
+    'late-timer sweep: PENDING timers past due',
+    `select timer_id from wf_timers_view where organization_id = $1 and timer_status = 'PENDING' and fire_at < $2 order by fire_at, timer_id limit 100`,
+    'idx_wf_timers_pending_due',
+    "wf_meta_time(metadata, 'fire_at'::text) < ",
+  ],
+  [
+    'overdue-task sweep: open tasks past due',
+    `select task_id from wf_tasks_view where organization_id = $1 and task_state <> 'COMPLETED' and due_at < $2 order by due_at, task_id limit 100`,
+    'idx_wf_tasks_due',
+    "wf_meta_time(field_value_json, 'due_at'::text) < ",
+  ],
+])('the %s is an index condition under forced RLS', async (_name, text, index, condition) => {
+  const plan = await explain((sql) => sql.query(text, [org, new Date().toISOString()]));
+  expect(plan).toContain(`"Index Name":"${index}"`);
+  expect(indexConditions(plan)).toContain(condition);
+});

@@ -47,3 +47,34 @@ begin
 end $$;
 revoke all on function hera_ensure_organization(text, text, uuid) from public;
 grant execute on function hera_ensure_organization(text, text, uuid) to hera_app;
+
+-- JSON accessors for the read models. Under forced row-level security a filter through a non-LEAKPROOF
+-- expression (metadata->>'x') is applied only after the policy, row by row; through these LEAKPROOF accessors,
+-- used alike by the views and the expression indexes, it is an Index Cond. Creating LEAKPROOF functions needs a
+-- superuser (the migrating user).
+-- wf_meta_time is IMMUTABLE because HERA writes every timestamp as a strict ISO-8601 UTC string ('…Z').
+create or replace function wf_meta_text(m jsonb, k text) returns text
+  language plpgsql immutable strict leakproof parallel safe
+  as $$ begin return m->>k; end $$;
+-- The casts are guarded by patterns rather than exception blocks: no error can depend on the data (leakproof),
+-- and no subtransaction is needed (parallel index builds refuse them).
+create or replace function wf_meta_bool(m jsonb, k text) returns boolean
+  language plpgsql immutable strict leakproof parallel safe
+  as $$ begin return coalesce(m->>k = 'true', false); end $$;
+create or replace function wf_meta_uuid(m jsonb, k text) returns uuid
+  language plpgsql immutable strict leakproof parallel safe
+  as $$
+declare v text := m->>k;
+begin
+  if v ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then return v::uuid; end if;
+  return null;
+end $$;
+create or replace function wf_meta_time(m jsonb, k text) returns timestamptz
+  language plpgsql immutable strict leakproof parallel safe
+  as $$
+declare v text := m->>k;
+begin
+  if v ~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$' then return v::timestamptz; end if;
+  return null;
+end $$;
+grant execute on function wf_meta_text(jsonb, text), wf_meta_bool(jsonb, text), wf_meta_uuid(jsonb, text), wf_meta_time(jsonb, text) to hera_app;

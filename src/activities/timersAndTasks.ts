@@ -26,9 +26,13 @@ export function timerAndTaskActivities(db: Db) {
       await db.withOrg(organizationId, (sql) => insertTimers(sql, organizationId, timers, new Date().toISOString(), actorUserId));
     },
 
-    /** PENDING → `to` (FIRING before a timer's action, CANCELLED); false when the timer was no longer PENDING. */
+    /**
+     * PENDING → `to` (FIRING before a timer's action, CANCELLED); false when the timer was no longer PENDING. A
+     * retry of this activity after its commit finds the timer already in `to` and still answers true: only the
+     * instance workflow moves its timers, so that state is its own.
+     */
     async moveTimerFromPending({ organizationId, timerId, to, patch }: OrgScoped & { timerId: string; to: 'FIRING' | 'CANCELLED'; patch: Record<string, unknown> }) {
-      return db.withOrg(organizationId, (sql) => moveTimer(sql, organizationId, timerId, 'PENDING', to, patch, systemActorId));
+      return db.withOrg(organizationId, (sql) => moveTimer(sql, organizationId, timerId, ['PENDING', to], to, patch, systemActorId));
     },
 
     /** FIRING → FIRED or FAILED once the timer's action ran. */

@@ -690,6 +690,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
 
   function auditOf(procedure: string, command: AdminCommand, outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) {
     return {
+      event_id: uuid4(),
       procedure_code: procedure,
       outcome,
       error_code: errorCode,

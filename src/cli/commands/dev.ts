@@ -132,7 +132,8 @@ export const devCommand = new Command('dev')
           `  Database     ${database.url}`,
           `  Org          ${org.id} (demo)`,
           `  Admin token  ${adminToken}`,
-          `  Try: curl -H "Authorization: Bearer $(jq -r .admin_token ${path.join(heraHome, 'dev.json')})" ${api.url}/api/v1/workflows`,
+          `  Try: curl -H "Authorization: Bearer $(node -p "require('${path.join(heraHome, 'dev.json')}').admin_token")" ${api.url}/api/v1/workflows`,
+          `  Docs: ${api.url}/docs`,
           '',
         ].join('\n'),
       );

@@ -14,13 +14,16 @@ export interface AuditEvent {
   reason: string | null;
   correlation_id: string | null;
   source: 'api' | 'signal';
+  /** Set by the workflow so a retried activity cannot record its event twice. */
+  event_id?: string;
 }
 
 export async function insertAuditEvent(sql: Sql, org: string, event: AuditEvent): Promise<void> {
   await sql.query(
-    `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_by, updated_by)
-     values ($1, $2, $3, $4, $5, $6, $6)`,
-    [org, transactionTypes.audit, smartCodes.audit, event.outcome, event, event.actor_user_id],
+    `insert into universal_transactions (id, organization_id, transaction_type, smart_code, transaction_status, metadata, created_by, updated_by)
+     values (coalesce($7::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $6)
+     on conflict (id) do nothing`,
+    [org, transactionTypes.audit, smartCodes.audit, event.outcome, event, event.actor_user_id, event.event_id ?? null],
   );
 }
 

@@ -65,14 +65,14 @@ export async function insertTimers(sql: Sql, org: string, timers: TimerRecord[],
 }
 
 /**
- * Moves a timer from `from` to `to` only if it is still in `from`: the guarded transition (PENDING → FIRING
- * before its action runs) that makes a timer fire at most once whoever asks. Answers whether this call moved it.
+ * Moves a timer to `to` only if it is in one of `from`: the guarded transition (PENDING → FIRING before its
+ * action runs) that makes a timer fire at most once whoever asks. Answers whether this call moved it.
  */
 export async function moveTimer(
   sql: Sql,
   org: string,
   timerId: string,
-  from: TimerRecord['status'],
+  from: TimerRecord['status'] | Array<TimerRecord['status']>,
   to: TimerRecord['status'],
   patch: Record<string, unknown>,
   actor: string,
@@ -81,8 +81,8 @@ export async function moveTimer(
     `update universal_transactions
         set transaction_status = $4, metadata = metadata || $5::jsonb || jsonb_build_object('status', $4::text),
             updated_at = now(), updated_by = $6
-      where organization_id = $1 and id = $2 and transaction_type = 'WF_TIMER' and transaction_status = $3`,
-    [org, timerId, from, to, patch, actor],
+      where organization_id = $1 and id = $2 and transaction_type = 'WF_TIMER' and transaction_status = any($3::text[])`,
+    [org, timerId, Array.isArray(from) ? from : [from], to, patch, actor],
   );
   return rowCount === 1;
 }

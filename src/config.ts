@@ -16,6 +16,8 @@ const envSchema = z.object({
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
   HERA_SWEEP_INTERVAL: z.string().default('5m'),
+  /** How long a command waits for its instance workflow to answer before 503 (e.g. no worker is polling). */
+  HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Instances continue as new past this many history events; unset = when Temporal suggests it. */
   HERA_HISTORY_LIMIT: z.coerce.number().int().min(10).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

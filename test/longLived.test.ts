@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
+import { uuidFromKey } from '../src/procedures/idempotency';
 import { openSystem, startApi } from '../src/system';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually } from './support/eventually';
@@ -34,7 +35,7 @@ async function apiWith(env: Record<string, string>) {
     });
     return { status: res.status, body: (await res.json()) as any };
   };
-  return { call, close: async () => (await api.close(), await system.close()) };
+  return { call, url: api.url, close: async () => (await api.close(), await system.close()) };
 }
 
 /** `hera worker` as a child process on a task queue of its own. */
@@ -155,3 +156,31 @@ test('a timer that comes due while its worker is down fires once when a worker i
     await api.close();
   }
 }, 120_000);
+
+test('with no worker polling, a command answers 503 after its deadline; the retry with the same key succeeds', async () => {
+  const taskQueue = `idle-${Date.now()}`;
+  const api = await apiWith({ HERA_TASK_QUEUE: taskQueue, HERA_COMMAND_TIMEOUT_MS: '1500' });
+  let late: ReturnType<typeof worker> | undefined;
+  try {
+    const body = { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' };
+    const send = () =>
+      fetch(`${api.url}/api/v1/workflows`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', 'idempotency-key': taskQueue },
+        body: JSON.stringify(body),
+      });
+    const started = Date.now();
+    const res = await send();
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as any).error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    late = worker(taskQueue);
+    await late.running;
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(((await retry.json()) as any).instance_id).toBe(uuidFromKey(user.organizationId, 'START', taskQueue));
+  } finally {
+    await late?.kill();
+    await api.close();
+  }
+}, 60_000);

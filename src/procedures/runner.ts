@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { HeraError, Refusal, validationFailed } from '../errors';
+import { unavailableFrom, withCommandDeadline } from '../temporal/commands';
 import { commonErrors, type Contract } from './contracts';
 import { passesGate } from './roles';
 import type { Caller, ProcedureImplementation, Services } from './types';
@@ -129,7 +130,7 @@ export function createRunner(
     if (!parsed.success) throw validationFailed(fieldProblems(parsed.error));
     let replayed = false;
     try {
-      const body = await implementation.handle(parsed.data, {
+      const body = await withCommandDeadline(services.temporal, services.config.HERA_COMMAND_TIMEOUT_MS, () => implementation.handle(parsed.data, {
         caller,
         services,
         correlationId: options.correlationId ?? null,
@@ -138,10 +139,10 @@ export function createRunner(
         markReplayed: () => {
           replayed = true;
         },
-      });
+      }));
       return { status: contract.success_status, body, replayed };
     } catch (error) {
-      if (!(error instanceof Refusal)) throw error;
+      if (!(error instanceof Refusal)) throw unavailableFrom(error) ?? error;
       const status = contract.errors[error.code] ?? commonErrors[error.code];
       if (status === undefined) {
         throw new Error(`${smartCode} refused with ${error.code}, which its contract does not declare: ${error.message}`);

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   ActivityFailure,
   ApplicationFailure,
+  ServiceError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { Refusal } from '../errors';
+import { HeraError, Refusal } from '../errors';
 
 /** A HERA refusal carried by a Temporal failure (an ApplicationFailure typed with the HERA code), if any. */
 export function refusalFrom(error: unknown): Refusal | undefined {
@@ -44,4 +46,24 @@ export async function runRecordWorkflow<T>(run: RecordWorkflowRun, workflowType:
   } catch (error) {
     rethrowRefusal(error);
   }
+}
+
+/**
+ * Temporal not answering in time (no worker polling, cluster unreachable) as a 503 the client can retry
+ * (with the same Idempotency-Key where it matters); undefined for any other error.
+ */
+export function unavailableFrom(error: unknown): HeraError | undefined {
+  const grpcCode = (e: unknown) => (e as { code?: number } | undefined)?.code;
+  const timedOut = error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+  // gRPC 4 = DEADLINE_EXCEEDED, 14 = UNAVAILABLE.
+  const unreachable = error instanceof ServiceError && [4, 14].includes(grpcCode(error.cause) ?? -1);
+  if (!timedOut && !unreachable) return undefined;
+  return new HeraError('SERVICE_UNAVAILABLE', 503, 'the workflow service did not answer in time; retry the request (with the same Idempotency-Key)', {
+    reason: timedOut ? 'no answer from the instance workflow before the deadline' : 'Temporal is unreachable',
+  });
+}
+
+/** Runs `work` with every Temporal call in it bounded by `timeoutMs`. */
+export function withCommandDeadline<T>(temporal: Client, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  return temporal.connection.withDeadline(Date.now() + timeoutMs, work);
 }

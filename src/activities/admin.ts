@@ -5,16 +5,10 @@ import { findUser, missingTeams, usersWithRole } from '../db/queries/directory';
 import { clearFailedEffect, failedEffectsOf, updateEffect, type FailedEffect } from '../db/queries/effects';
 import { insertStepLine, patchInstanceHeader } from '../db/queries/instances';
 import { rewriteTimerFireAt, saveTask, type TaskRecord } from '../db/queries/timersAndTasks';
-import type { OrgScoped } from './timersAndTasks';
+import type { OrgScoped, StepNote } from './timersAndTasks';
 
-export interface AdminChange extends OrgScoped {
-  instanceId: string;
-  stepId: string;
-  lineNumber: number;
-  at: string;
-  actorUserId: string;
-  /** The step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN) and its details. */
-  lineData: Record<string, unknown>;
+/** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN) and its changes. */
+export interface AdminChange extends Omit<StepNote, 'effects'> {
   headerPatch: Record<string, unknown>;
   status: string;
   timersRewritten: Array<{ timer_id: string; fire_at: string }>;

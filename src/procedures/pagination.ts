@@ -5,6 +5,14 @@ import { Refusal } from '../errors';
 /** `limit` as lists accept it: default 50, at most 500, given as a query string. */
 export const limitSchema = z.coerce.number().int().min(1).max(500).default(50);
 
+/** The paging inputs every list takes. */
+export const pageInput = { limit: limitSchema, cursor: z.string().min(1).optional() };
+
+/** Sorting inputs: a whitelisted column and a direction. */
+export function sortInput<const Columns extends readonly [string, ...string[]]>(columns: Columns) {
+  return { sort_by: z.enum(columns).default(columns[0]), sort_order: z.enum(['asc', 'desc']).default('desc') };
+}
+
 /** Query-string booleans: exactly `true` or `false` (zod's coerce would read 'false' as true). */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 

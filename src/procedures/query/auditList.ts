@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listAuditEvents } from '../../db/queries/audit';
-import { decodeCursor, limitSchema, pageAnswer } from '../pagination';
+import { decodeCursor, pageAnswer, pageInput } from '../pagination';
 import { defineProcedure } from '../types';
 
 /** The organization's audit events, newest first; filter by instance, procedure or outcome. */
@@ -10,8 +10,7 @@ export const auditList = defineProcedure({
     instance_id: z.guid().optional(),
     procedure_code: z.string().min(1).optional(),
     outcome: z.enum(['SUCCESS', 'REFUSED']).optional(),
-    limit: limitSchema,
-    cursor: z.string().min(1).optional(),
+    ...pageInput,
   }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instanceSorts, listInstances } from '../../db/queries/instancesList';
-import { decodeCursor, limitSchema, pageAnswer, queryBoolean } from '../pagination';
+import { decodeCursor, pageAnswer, pageInput, queryBoolean, sortInput } from '../pagination';
 import { defineProcedure } from '../types';
 
 /** INSTANCES.LIST: the organization's instances, filtered and sorted, keyset-paginated. */
@@ -15,10 +15,8 @@ export const instancesList = defineProcedure({
     overdue: queryBoolean.optional(),
     created_after: z.iso.datetime({ offset: true }).optional(),
     created_before: z.iso.datetime({ offset: true }).optional(),
-    sort_by: z.enum(instanceSorts).default('created_at'),
-    sort_order: z.enum(['asc', 'desc']).default('desc'),
-    limit: limitSchema,
-    cursor: z.string().min(1).optional(),
+    ...sortInput(instanceSorts),
+    ...pageInput,
   }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;

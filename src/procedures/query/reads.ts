@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, orgMetrics, taskSorts } from '../../db/queries/readModels';
 import { Refusal } from '../../errors';
-import { decodeCursor, limitSchema, pageAnswer, queryBoolean } from '../pagination';
+import { decodeCursor, pageAnswer, pageInput, queryBoolean, sortInput } from '../pagination';
 import { defineProcedure } from '../types';
 
 const includeFlag = queryBoolean.default(true);
@@ -38,7 +38,7 @@ export const instanceGet = defineProcedure({
 /** STEPS.LIST: an instance's steps in order. */
 export const stepsList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.STEPS.LIST.V1',
-  input: z.strictObject({ instance_id: z.guid(), limit: limitSchema, cursor: z.string().min(1).optional() }),
+  input: z.strictObject({ instance_id: z.guid(), ...pageInput }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     const after = decodeCursor(input.cursor, 'line_number:asc');
@@ -63,10 +63,8 @@ export const tasksList = defineProcedure({
     created_before: isoTime.optional(),
     completed_after: isoTime.optional(),
     completed_before: isoTime.optional(),
-    sort_by: z.enum(taskSorts).default('created_at'),
-    sort_order: z.enum(['asc', 'desc']).default('desc'),
-    limit: limitSchema,
-    cursor: z.string().min(1).optional(),
+    ...sortInput(taskSorts),
+    ...pageInput,
   }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
@@ -122,7 +120,7 @@ export const metricsGet = defineProcedure({
 /** The escalation outbox, newest first. */
 export const notificationsList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.NOTIFICATIONS.LIST.V1',
-  input: z.strictObject({ instance_id: z.guid().optional(), limit: limitSchema, cursor: z.string().min(1).optional() }),
+  input: z.strictObject({ instance_id: z.guid().optional(), ...pageInput }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     const after = decodeCursor(input.cursor, 'created_at:desc');

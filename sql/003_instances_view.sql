@@ -16,7 +16,13 @@ select ut.id                                          as instance_id,
        ut.transaction_status                          as status,
        ut.created_at,
        ut.updated_at,
-       ut.metadata->>'start_request_hash'             as start_request_hash
+       ut.metadata->>'start_request_hash'             as start_request_hash,
+       wf_meta_time(ut.metadata, 'paused_at')         as paused_at,
+       ut.metadata->>'pause_reason'                   as pause_reason,
+       ut.metadata->>'paused_by'                      as paused_by,
+       coalesce((ut.metadata->>'sla_warning_level')::int, 0)    as sla_warning_level,
+       coalesce((ut.metadata->>'sla_escalation_level')::int, 0) as sla_escalation_level,
+       wf_meta_time(ut.metadata, 'sla_escalated_at')  as sla_escalated_at
   from universal_transactions ut
  where ut.transaction_type = 'WF_INSTANCE'
    and ut.smart_code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1';

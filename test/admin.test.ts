@@ -35,6 +35,8 @@ test('pause and resume (scenarios 13, 24): paused everywhere, no advance while p
   const paused = await post(admin, `/api/v1/workflows/${id}/pause`, { reason: 'Testing pause functionality' });
   expect(paused).toMatchObject({ status: 200, body: { instance_id: id, paused: true, pause_reason: 'Testing pause functionality', paused_by: admin.userId } });
   expect(await view(id)).toMatchObject({ paused: true });
+  const detail = await h.request('GET', `/api/v1/workflows/${id}?include_steps=false`, { token: user.token });
+  expect(detail.body.instance).toMatchObject({ paused: true, pause_reason: 'Testing pause functionality', paused_by: admin.userId, paused_at: paused.body.paused_at });
   const handle = h.system.services.temporal.workflow.getHandle(instanceWorkflowId(admin.organizationId, id));
   expect((await handle.describe()).searchAttributes).toMatchObject({ HeraPaused: [true] });
   for (const who of [user, admin]) {
@@ -48,7 +50,7 @@ test('pause and resume (scenarios 13, 24): paused everywhere, no advance while p
 
   const resumed = await post(admin, `/api/v1/workflows/${id}/resume`, { notes: 'Testing resume functionality' });
   expect(resumed).toMatchObject({ status: 200, body: { paused: false, resumed_by: admin.userId } });
-  expect(await view(id)).toMatchObject({ paused: false });
+  expect(await view(id)).toMatchObject({ paused: false, paused_at: null, pause_reason: null, paused_by: null });
   expect((await post(admin, `/api/v1/workflows/${id}/resume`)).body.error.code).toBe('INSTANCE_NOT_PAUSED');
   expect((await post(user, `/api/v1/workflows/${id}/advance`, { to_state: 'COMPLETED' })).status).toBe(200);
   expect(await notes(id)).toEqual(['PAUSE', 'RESUME']);

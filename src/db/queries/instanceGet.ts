@@ -36,3 +36,13 @@ export async function findStepByKey(sql: Sql, org: string, key: string): Promise
   );
   return rows[0];
 }
+
+/** Whether the instance has this step. */
+export async function stepExists(sql: Sql, org: string, instanceId: string, stepId: string): Promise<boolean> {
+  const { rowCount } = await sql.query('select 1 from wf_steps_view where organization_id = $1 and instance_id = $2 and step_id = $3', [
+    org,
+    instanceId,
+    stepId,
+  ]);
+  return Boolean(rowCount);
+}

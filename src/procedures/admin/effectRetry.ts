@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import { findInstanceAnswer, stepExists } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
@@ -24,11 +24,10 @@ export const effectRetryProcedure = defineProcedure({
   }),
   async handle({ instance_id, step_id, effect_filter }, { caller, services }) {
     const org = caller.organizationId;
-    const found = await services.db.withOrg(org, async (sql) => {
-      const instance = await findInstanceAnswer(sql, org, instance_id);
-      const { rowCount } = await sql.query('select 1 from wf_steps_view where organization_id = $1 and instance_id = $2 and step_id = $3', [org, instance_id, step_id]);
-      return { instance, step: Boolean(rowCount) };
-    });
+    const found = await services.db.withOrg(org, async (sql) => ({
+      instance: await findInstanceAnswer(sql, org, instance_id),
+      step: await stepExists(sql, org, instance_id, step_id),
+    }));
     if (!found.instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id });
     if (!found.step) throw new Refusal('STEP_NOT_FOUND', 'the instance has no such step', { step_id });
     const request = { actor: { userId: caller.userId, roles: caller.roles }, step_id, effect_filter };

@@ -1,8 +1,22 @@
 import path from 'node:path';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 
 /** Where `hera` keeps local state (embedded database, Temporal's SQLite file, dev secret). */
 export const heraHome = path.resolve(process.env.HERA_HOME ?? '.hera');
+
+/** A Temporal duration string ("5m", "30s", "1h"), parsed the way the SDK parses it. */
+const duration = z.string().refine((v) => {
+  try {
+    return msToNumber(v as Duration) > 0;
+  } catch {
+    return false;
+  }
+}, 'a positive duration such as 30s, 5m or 1h');
+
+/** Milliseconds of a duration the config already validated. */
+export const durationMs = (value: string): number => msToNumber(value as Duration);
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
@@ -15,7 +29,16 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
-  HERA_SWEEP_INTERVAL: z.string().default('5m'),
+  /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
+  HERA_SWEEP_INTERVAL: duration.default('5m'),
+  /** Whether a worker creates or updates the sweep schedule when it starts (`hera schedule ensure` does it on demand). */
+  HERA_SWEEP_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  /** A PENDING timer this long past due is fired by the sweep through its workflow. */
+  HERA_TIMER_GRACE: duration.default('60s'),
+  /** The team told of an SLA breach six hours on and of tasks four hours overdue. */
+  HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
+  /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */
+  HERA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** How long a command waits for its instance workflow to answer before 503 (e.g. no worker is polling). */
   HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Instances continue as new past this many history events; unset = when Temporal suggests it. */

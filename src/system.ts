@@ -8,7 +8,9 @@ import type { Config } from './config';
 import { createDb } from './db/pool';
 import { insertAuditEvent } from './db/queries/audit';
 import { loadDefinitionCatalog } from './definitions/catalog';
+import { provideSweepHealth } from './metrics';
 import { implementations } from './procedures';
+import { readSweepHealth } from './procedures/scheduler/health';
 import { loadContracts, type Contract } from './procedures/contracts';
 import { createRunner, type RunProcedure } from './procedures/runner';
 import type { Services } from './procedures/types';
@@ -35,6 +37,7 @@ export async function openSystem(config: Config, databaseUrl: string): Promise<S
     roles: createRoleDirectory(db),
     audit: (org, event) => db.withOrg(org, (sql) => insertAuditEvent(sql, org, event)),
   };
+  provideSweepHealth(() => readSweepHealth(services));
   return {
     services,
     contracts,

@@ -2,7 +2,7 @@ import type { Db } from '../db/pool';
 import { insertAuditEvent, type AuditEvent } from '../db/queries/audit';
 import { systemActorId } from '../db/queries/codes';
 import { findUser, missingTeams, usersWithRole } from '../db/queries/directory';
-import { clearFailedEffect, failedEffectsOf, updateEffect, type FailedEffect } from '../db/queries/effects';
+import { clearFailedEffect, failedEffectsOf, insertNotification, updateEffect, type FailedEffect, type NewNotification } from '../db/queries/effects';
 import { insertStepLine, patchInstanceHeader } from '../db/queries/instances';
 import { rewriteTimerFireAt, saveTask, type TaskRecord } from '../db/queries/timersAndTasks';
 import type { OrgScoped, StepNote } from './timersAndTasks';
@@ -13,6 +13,8 @@ export interface AdminChange extends Omit<StepNote, 'effects'> {
   status: string;
   timersRewritten: Array<{ timer_id: string; fire_at: string }>;
   tasksUpdated: TaskRecord[];
+  /** Outbox notices written with the change (the sweep's SLA notices); their keys make a repeat a no-op. */
+  notifications?: NewNotification[];
   /** Set for commands that came as signals: the API audits its own calls. */
   audit: AuditEvent | null;
 }
@@ -27,6 +29,7 @@ export function adminActivities(db: Db) {
         await patchInstanceHeader(sql, org, change.instanceId, change.headerPatch, change.status, change.at, change.actorUserId);
         for (const timer of change.timersRewritten) await rewriteTimerFireAt(sql, org, timer.timer_id, timer.fire_at, change.actorUserId);
         for (const task of change.tasksUpdated) await saveTask(sql, org, task, change.actorUserId);
+        for (const notice of change.notifications ?? []) await insertNotification(sql, org, notice, change.actorUserId);
         if (change.audit) await insertAuditEvent(sql, org, change.audit);
       });
     },

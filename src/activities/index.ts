@@ -1,17 +1,30 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { adminActivities } from './admin';
 import { effectActivities } from './effects';
 import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
+import { sweepActivities } from './sweep';
 import { timerAndTaskActivities } from './timersAndTasks';
 
 export interface ActivityDeps {
   db: Db;
+  /** The sweep's activities talk to instance workflows through it. */
+  temporal: Client;
+  config: Config;
 }
 
 /** Every activity the workflows may call, bound to this process's dependencies. */
-export function createActivities({ db }: ActivityDeps) {
-  return { ...persistenceActivities(db), ...effectActivities(db), ...recordActivities(db), ...timerAndTaskActivities(db), ...adminActivities(db) };
+export function createActivities({ db, temporal, config }: ActivityDeps) {
+  return {
+    ...persistenceActivities(db),
+    ...effectActivities(db),
+    ...recordActivities(db),
+    ...timerAndTaskActivities(db),
+    ...adminActivities(db),
+    ...sweepActivities({ db, temporal, config }),
+  };
 }
 
 export type HeraActivities = ReturnType<typeof createActivities>;

@@ -16,6 +16,8 @@ export interface CreateInstanceRecord {
   /** Timers and tasks of the initial state. */
   timersSet: TimerRecord[];
   tasksCreated: TaskRecord[];
+  /** The SLA's length and when its first level falls due (the sweep selects instances by it). */
+  sla?: { duration_ms: number | null; check_at: string | null };
 }
 
 type GuardRef = WorkflowDefinition['transitions'][number]['guards'][number];
@@ -70,6 +72,8 @@ export function persistenceActivities(db: Db) {
             sla_at: snapshot.sla_at,
             sla_warning_level: 0,
             sla_escalation_level: 0,
+            sla_duration_ms: record.sla?.duration_ms ?? null,
+            sla_check_at: record.sla?.check_at ?? null,
             correlation_id: record.correlationId,
             start_request_hash: record.requestHash,
           },

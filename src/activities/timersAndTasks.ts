@@ -1,7 +1,7 @@
 import type { Db } from '../db/pool';
 import { systemActorId } from '../db/queries/codes';
 import { findUser } from '../db/queries/directory';
-import { insertEffects, type NewEffect } from '../db/queries/effects';
+import { insertEffects, insertNotification, type NewEffect, type NewNotification } from '../db/queries/effects';
 import { insertStepLine } from '../db/queries/instances';
 import { insertTask, insertTimers, moveTimer, saveTask, type TaskRecord, type TimerRecord } from '../db/queries/timersAndTasks';
 
@@ -40,10 +40,11 @@ export function timerAndTaskActivities(db: Db) {
       await db.withOrg(organizationId, (sql) => moveTimer(sql, organizationId, timerId, 'FIRING', status, patch, systemActorId));
     },
 
-    async saveTasks({ organizationId, created, updated, actorUserId }: OrgScoped & { created: TaskRecord[]; updated: TaskRecord[]; actorUserId: string }) {
+    async saveTasks({ organizationId, created, updated, actorUserId, notifications = [] }: OrgScoped & { created: TaskRecord[]; updated: TaskRecord[]; actorUserId: string; notifications?: NewNotification[] }) {
       await db.withOrg(organizationId, async (sql) => {
         for (const task of created) await insertTask(sql, organizationId, task, actorUserId);
         for (const task of updated) await saveTask(sql, organizationId, task, actorUserId);
+        for (const notice of notifications) await insertNotification(sql, organizationId, notice, actorUserId);
       });
     },
 

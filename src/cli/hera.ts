@@ -5,6 +5,7 @@ import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
 import { orgCommand } from './commands/org';
 import { replayCommand } from './commands/replay';
+import { scheduleCommand } from './commands/schedule';
 import { temporalCommand } from './commands/temporal';
 import { tokenCommand } from './commands/token';
 import { workerCommand } from './commands/worker';
@@ -19,6 +20,7 @@ const program = new Command('hera')
   .addCommand(tokenCommand)
   .addCommand(definitionsCommand)
   .addCommand(replayCommand)
+  .addCommand(scheduleCommand)
   .addCommand(temporalCommand);
 
 program.parseAsync(process.argv).then(

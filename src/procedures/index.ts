@@ -8,6 +8,8 @@ import { start } from './instance/start';
 import { auditList } from './query/auditList';
 import { instancesList } from './query/instancesList';
 import { instanceGet, metricsGet, notificationsList, stepsList, taskGet, tasksList } from './query/reads';
+import { schedulerHealth } from './scheduler/health';
+import { schedulerRun } from './scheduler/run';
 import { taskClaim, taskComplete, taskCreate, taskEscalate, taskReassign } from './task/tasks';
 import { timerCancel, timerFire, timerSet } from './timer/timers';
 import type { ProcedureImplementation } from './types';
@@ -41,4 +43,6 @@ export const implementations = [
   taskGet,
   metricsGet,
   notificationsList,
+  schedulerRun,
+  schedulerHealth,
 ] as unknown as readonly ProcedureImplementation[];

@@ -2,3 +2,4 @@
 export { instanceWorkflow } from './instance';
 export { putTeamWorkflow, putUserWorkflow, registerDefinitionWorkflow } from './records';
 export { effectRetryWorkflow } from './effectRetry';
+export { sweepWorkflow } from './sweep';

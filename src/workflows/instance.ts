@@ -22,6 +22,8 @@ import {
   heraState,
 } from '../temporal/searchAttributes';
 import { retryStepEffects } from './effectRetry';
+import { breachTiers, nextOverdueCheck, nextSlaCheck, overdueLevel, overdueTaskTiersMs, slaBreachNotice, slaDecision, slaWarningNotice, taskOverdueNotice, type SlaClock } from './sla';
+import type { NewNotification } from '../db/queries/effects';
 import {
   chooseTransition,
   defaultTaskSlaMs,
@@ -48,9 +50,11 @@ import {
   retryEffectsUpdate,
   slaRecalcUpdate,
   cancelTimerUpdate,
+  checkSlaUpdate,
   claimTaskUpdate,
   completeTaskUpdate,
   createTaskUpdate,
+  escalateOverdueTaskUpdate,
   escalateTaskUpdate,
   fireTimerUpdate,
   setTimerUpdate,
@@ -62,11 +66,15 @@ import {
   type AdvanceRequest,
   type InstanceInput,
   type InstanceSnapshot,
+  type OverdueTaskAnswer,
+  type OverdueTaskRequest,
   type PauseAnswer,
   type PauseState,
   type ReassignAnswer,
   type ReassignCommand,
   type ResumeAnswer,
+  type SlaCheckAnswer,
+  type SlaCheckRequest,
   type TaskCreateRequest,
   type TimerAnswer,
 } from './messages';
@@ -128,6 +136,9 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     owner_team: null,
     owner_user_id: input.actor.userId,
     sla_at: slaDeadline(definition, startedMs),
+    sla_warning_level: 0,
+    sla_escalation_level: 0,
+    sla_escalated_at: null,
     created_at: iso(startedMs),
     updated_at: iso(startedMs),
   };
@@ -140,6 +151,13 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   const tasks = new Map((carried?.tasks ?? []).map((t) => [t.task_id, t]));
   const answers = new Map(carried?.answers ?? []);
   const pause: PauseState = carried?.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
+  let slaDurationMs = carried?.slaDurationMs ?? (definition.sla_hours !== undefined ? definition.sla_hours * 3_600_000 : null);
+  const slaClock = (): SlaClock => ({
+    slaAt: snapshot.sla_at,
+    durationMs: slaDurationMs,
+    warningLevel: snapshot.sla_warning_level ?? 0,
+    escalationLevel: snapshot.sla_escalation_level ?? 0,
+  });
   let pendingEffects = 0;
   /** Set by any change that may move the next timer deadline, so the timer loop looks again. */
   let wake = false;
@@ -186,6 +204,8 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       escalation_count: 0,
       escalated_at: null,
       escalation_history: [],
+      overdue_level: 0,
+      overdue_check_at: nextOverdueCheck(dueMs !== undefined ? iso(dueMs) : null, 0),
     };
   }
 
@@ -432,6 +452,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       const escalated: string[] = [];
       for (const task of [...tasks.values()].filter((t) => t.state !== 'COMPLETED')) {
         await escalate(task, { actor: systemActor, task_id: task.task_id, reason: `timer ${timer.name}` });
+        await saveTask(task, systemActor);
         escalated.push(task.task_id);
       }
       result.tasks_escalated = escalated;
@@ -564,6 +585,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
 
   const saveTask = (task: TaskRecord, actor: Actor) => persistence.saveTasks({ organizationId, created: [], updated: [task], actorUserId: actor.userId });
 
+  /** Moves the task one step up the hierarchy (or to the named assignee) and raises its priority; the caller saves it. */
   async function escalate(task: TaskRecord, request: { actor: Actor; task_id: string; escalate_to_role?: string; escalate_to_user_id?: string; reason?: string; new_priority?: TaskRecord['priority'] }) {
     if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
     if (request.new_priority && priorityRank(request.new_priority) < priorityRank(task.priority)) {
@@ -592,7 +614,6 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       escalation_count: task.escalation_count + 1,
       escalated_at: at,
     });
-    await saveTask(task, request.actor);
   }
 
   setHandler(
@@ -653,9 +674,49 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     serialize(async () => {
       const task = findTask(request.task_id);
       await escalate(task, request);
+      await saveTask(task, request.actor);
       return { task };
     }),
   );
+
+  function overdueRefusal(task: TaskRecord, asOfMs: number): void {
+    requireActive();
+    requireRunning();
+    if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
+    if (overdueLevel(task.due_at, asOfMs) <= (task.overdue_level ?? 0)) {
+      refuse('NOTHING_DUE', 'no overdue level is newly due for this task', { task_id: task.task_id, overdue_level: task.overdue_level ?? 0 });
+    }
+  }
+
+  /** One escalation up the hierarchy per overdue level newly reached, each announced once (level 2 to operations). */
+  async function escalateOverdue(request: OverdueTaskRequest): Promise<OverdueTaskAnswer> {
+    const task = findTask(request.task_id);
+    const asOfMs = Date.parse(request.as_of);
+    overdueRefusal(task, asOfMs);
+    const target = overdueLevel(task.due_at, asOfMs);
+    const escalated: number[] = [];
+    const notices: NewNotification[] = [];
+    for (let level = (task.overdue_level ?? 0) + 1; level <= target; level += 1) {
+      try {
+        await escalate(task, { actor: systemActor, task_id: task.task_id, reason: `overdue by ${overdueTaskTiersMs[level - 1] / 3_600_000} h` });
+      } catch (error) {
+        // At the top of the hierarchy the task stays where it is; the level is still recorded and announced.
+        if (!(error instanceof ApplicationFailure) || error.type !== 'NO_ESCALATION_TARGET') throw error;
+      }
+      task.overdue_level = level;
+      escalated.push(level);
+      const assignee = task.assignee_user_id ? { user_id: task.assignee_user_id } : { role: task.assignee_role };
+      const subject = { task_id: task.task_id, instance_id: task.instance_id, title: task.title, due_at: task.due_at!, assignee: task.assignee_user_id ?? task.assignee_role ?? 'nobody' };
+      notices.push(taskOverdueNotice(subject, level, level === 1 ? assignee : { team: request.operations_team }, asOfMs));
+    }
+    task.overdue_check_at = nextOverdueCheck(task.due_at, task.overdue_level ?? 0);
+    await persistence.saveTasks({ organizationId, created: [], updated: [task], actorUserId: systemActorId, notifications: notices });
+    return { task, escalated_levels: escalated, notifications: notices.length };
+  }
+
+  setHandler(escalateOverdueTaskUpdate, (request) => serialize(() => escalateOverdue(request)), {
+    validator: (request) => overdueRefusal(findTask(request.task_id), Date.parse(request.as_of)),
+  });
 
   // ---- operator commands ---------------------------------------------------------------------------
 
@@ -665,7 +726,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     command: AdminCommand,
     details: Record<string, unknown>,
     headerPatch: Record<string, unknown>,
-    extra: { timersRewritten?: Array<{ timer_id: string; fire_at: string }>; tasksUpdated?: TaskRecord[]; procedure: string },
+    extra: { timersRewritten?: Array<{ timer_id: string; fire_at: string }>; tasksUpdated?: TaskRecord[]; notifications?: NewNotification[]; procedure: string },
   ): Promise<string> {
     const at = iso(Date.now());
     const actorUserId = uuidPattern.test(command.actor) ? command.actor : systemActorId;
@@ -681,6 +742,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       status: snapshot.status,
       timersRewritten: extra.timersRewritten ?? [],
       tasksUpdated: extra.tasksUpdated ?? [],
+      notifications: extra.notifications ?? [],
       audit: command.via_api ? null : auditOf(extra.procedure, command, 'SUCCESS', null),
     });
     lineCount += 1;
@@ -746,7 +808,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       'RESUME',
       command,
       { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
-      { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: command.actor, sla_at: slaAt, pause_total_ms: pause.totalMs },
+      { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: command.actor, sla_at: slaAt, sla_check_at: nextSlaCheck(slaClock()), pause_total_ms: pause.totalMs },
       { timersRewritten: rearmed, procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1' },
     );
     return { instance_id: snapshot.instance_id, paused: false, resumed_at: at, resumed_by: command.actor, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
@@ -809,14 +871,23 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       // The SLA clock excludes completed pauses; a pause in progress is added when it ends.
       const newSla = iso(Date.parse(snapshot.created_at) + hours * 3_600_000 + pause.totalMs);
       const previous = snapshot.sla_at;
-      snapshot.sla_at = newSla;
+      slaDurationMs = hours * 3_600_000;
+      Object.assign(snapshot, { sla_at: newSla, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
       upsertSearchAttributes([{ key: heraSlaAt, value: new Date(newSla) }]);
       const pauseHours = pause.totalMs / 3_600_000;
       const at = await recordNote(
         'SLA_RECALC',
         request,
         { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours },
-        { sla_at: newSla, sla_recalc_at: iso(Date.now()), sla_warning_level: 0, sla_escalation_level: 0 },
+        {
+          sla_at: newSla,
+          sla_recalc_at: iso(Date.now()),
+          sla_duration_ms: slaDurationMs,
+          sla_warning_level: 0,
+          sla_escalation_level: 0,
+          sla_escalated_at: null,
+          sla_check_at: nextSlaCheck(slaClock()),
+        },
         { procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1' },
       );
       return { instance_id: snapshot.instance_id, previous_sla_at: previous, new_sla_at: newSla, pause_time_hours: pauseHours, sla_recalc_at: at };
@@ -861,6 +932,71 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }),
   );
 
+  // ---- the SLA sweep -------------------------------------------------------------------------------
+
+  function slaRefusal(request: SlaCheckRequest): void {
+    requireActive();
+    requireRunning();
+    if (!slaDecision(slaClock(), Date.parse(request.as_of)).changed) {
+      refuse('NOTHING_DUE', 'no SLA level is newly due', { sla_at: snapshot.sla_at, sla_warning_level: snapshot.sla_warning_level ?? 0, sla_escalation_level: snapshot.sla_escalation_level ?? 0 });
+    }
+  }
+
+  /** Who hears of a breach level: the owner, then the owner's manager, then the operations team. */
+  async function breachRecipient(level: number, request: SlaCheckRequest): Promise<Record<string, unknown>> {
+    const owner = snapshot.owner_user_id ? { user_id: snapshot.owner_user_id } : { team: snapshot.owner_team };
+    switch (breachTiers[level - 1].recipient) {
+      case 'owner':
+        return owner;
+      case 'owner_manager': {
+        const manager = snapshot.owner_user_id ? await persistence.managerOf({ organizationId, userId: snapshot.owner_user_id }) : null;
+        return manager ? { user_id: manager } : { role: 'manager', team: snapshot.owner_team };
+      }
+      default:
+        return { team: request.operations_team };
+    }
+  }
+
+  /** Records the SLA levels due at `as_of` with their notices, in one transaction with a step note. */
+  async function checkSla(request: SlaCheckRequest): Promise<SlaCheckAnswer> {
+    slaRefusal(request);
+    const asOfMs = Date.parse(request.as_of);
+    const decision = slaDecision(slaClock(), asOfMs);
+    const subject = { instance_id: snapshot.instance_id, definition_code: definition.code, sla_at: snapshot.sla_at! };
+    const notices: NewNotification[] = [];
+    if (decision.warn !== null) {
+      notices.push(slaWarningNotice(subject, decision.warn, snapshot.owner_user_id ? { user_id: snapshot.owner_user_id } : { team: snapshot.owner_team }));
+    }
+    for (const level of decision.escalate) notices.push(slaBreachNotice(subject, level, await breachRecipient(level, request), asOfMs));
+    Object.assign(snapshot, {
+      sla_warning_level: decision.warningLevel,
+      sla_escalation_level: decision.escalationLevel,
+      ...(decision.escalate.length ? { sla_escalated_at: iso(Date.now()) } : {}),
+    });
+    await recordNote(
+      decision.escalate.length ? 'SLA_ESCALATION' : 'SLA_WARNING',
+      { actor: systemActorId, via_api: true },
+      { as_of: request.as_of, sla_at: snapshot.sla_at, warning_level: decision.warningLevel, escalation_level: decision.escalationLevel, notified: notices.map((n) => n.recipient) },
+      {
+        sla_warning_level: decision.warningLevel,
+        sla_escalation_level: decision.escalationLevel,
+        sla_escalated_at: snapshot.sla_escalated_at ?? null,
+        sla_check_at: nextSlaCheck(slaClock()),
+      },
+      { notifications: notices, procedure: 'HERA.UNIV.WF.SCHEDULER.V1' },
+    );
+    return {
+      instance_id: snapshot.instance_id,
+      sla_warning_level: decision.warningLevel,
+      sla_escalation_level: decision.escalationLevel,
+      warned: decision.warn !== null,
+      escalated_levels: decision.escalate,
+      notifications: notices.length,
+    };
+  }
+
+  setHandler(checkSlaUpdate, (request) => serialize(() => checkSla(request)), { validator: slaRefusal });
+
   setHandler(retryEffectsUpdate, async (request) => {
     const answer = await retryStepEffects(organizationId, request, effectRetry(definition));
     await serialize(() =>
@@ -892,6 +1028,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       requestHash: input.requestHash,
       timersSet,
       tasksCreated,
+      sla: { duration_ms: slaDurationMs, check_at: nextSlaCheck(slaClock()) },
     });
     for (const timer of timersSet) timers.set(timer.timer_id, timer);
     for (const task of tasksCreated) tasks.set(task.task_id, task);
@@ -931,6 +1068,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       tasks: [...tasks.values()],
       answers: [...answers.entries()].slice(-200),
       pause,
+      slaDurationMs,
     },
   });
 }

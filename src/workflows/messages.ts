@@ -42,6 +42,8 @@ export interface CarriedState {
   tasks: TaskRecord[];
   answers: Array<[string, { requestHash: string; answer: AdvanceAnswer }]>;
   pause?: PauseState;
+  /** The SLA's length (the definition's, or the last recalculation's override); warnings are fractions of it. */
+  slaDurationMs?: number | null;
 }
 
 /** The pause clock: when the current pause began (null = running) and all paused time so far. */
@@ -69,6 +71,10 @@ export interface InstanceSnapshot {
   owner_team: string | null;
   owner_user_id: string | null;
   sla_at: string | null;
+  /** SLA levels the sweep recorded: warnings (1 = 50 %, 2 = 75 %) and breach escalations (1 = 0 h, 2 = 2 h, 3 = 6 h). */
+  sla_warning_level?: number;
+  sla_escalation_level?: number;
+  sla_escalated_at?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -182,6 +188,35 @@ export interface TaskAnswer {
   warning?: { code: string; message: string };
 }
 
+/** The sweep asks an instance to record the SLA levels due at `as_of` (notifying each newly reached one). */
+export interface SlaCheckRequest {
+  as_of: string;
+  /** Who hears of the last breach level. */
+  operations_team: string;
+}
+
+export interface SlaCheckAnswer {
+  instance_id: string;
+  sla_warning_level: number;
+  sla_escalation_level: number;
+  warned: boolean;
+  escalated_levels: number[];
+  notifications: number;
+}
+
+/** The sweep asks an instance to escalate a task for each overdue level due at `as_of`. */
+export interface OverdueTaskRequest {
+  task_id: string;
+  as_of: string;
+  operations_team: string;
+}
+
+export interface OverdueTaskAnswer {
+  task: TaskRecord;
+  escalated_levels: number[];
+  notifications: number;
+}
+
 /** Current state of the instance, answered from workflow memory. */
 export const snapshotQuery = defineQuery<InstanceSnapshot>('snapshot');
 
@@ -200,6 +235,10 @@ export const createTaskUpdate = defineUpdate<TaskAnswer, [TaskCreateRequest]>('c
 export const claimTaskUpdate = defineUpdate<TaskAnswer, [TaskCommand]>('claimTask');
 export const completeTaskUpdate = defineUpdate<TaskAnswer, [TaskCompleteRequest]>('completeTask');
 export const escalateTaskUpdate = defineUpdate<TaskAnswer, [TaskEscalateRequest]>('escalateTask');
+
+/** Sent by the SLA sweep; refused (not recorded) when nothing is newly due, or the instance is paused or finished. */
+export const checkSlaUpdate = defineUpdate<SlaCheckAnswer, [SlaCheckRequest]>('checkSla');
+export const escalateOverdueTaskUpdate = defineUpdate<OverdueTaskAnswer, [OverdueTaskRequest]>('escalateOverdueTask');
 
 /**
  * An operator command. From the API `actor` is the caller's user id; from the Temporal UI it is whatever the

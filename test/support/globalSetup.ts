@@ -99,8 +99,12 @@ async function startEverything(): Promise<void> {
     TEMPORAL_ADDRESS: temporal.address,
     HERA_TASK_QUEUE: taskQueue,
     HERA_JWT_SECRET: jwtSecret,
+    // Sweeps run only when a test asks: a schedule firing on its own would change other tests' instances.
+    HERA_SWEEP_SCHEDULE: 'off',
   });
   const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
   process.stderr.write(`\nworker log: ${workerLog}\n`);
-  await startWorker({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' }, workerLog);
+  const metricsPort = await freePort();
+  process.env.HERA_TEST_WORKER_METRICS_URL = `http://127.0.0.1:${metricsPort}/metrics`;
+  await startWorker({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', HERA_WORKER_METRICS_PORT: String(metricsPort) }, workerLog);
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config';
 import { createDb } from '../../db/pool';
 import { resolveDatabase } from '../../db/resolve';
 import { logger } from '../../logger';
+import { serveMetrics } from '../../metricsServer';
 import { createHeraWorker } from '../../worker';
 import { shutdown, untilSignal } from '../lifecycle';
 
@@ -14,12 +15,14 @@ export const workerCommand = new Command('worker')
     const db = createDb({ url: database.url, role: config.HERA_DB_ROLE });
     const heraWorker = await createHeraWorker({ config, db });
     const running = heraWorker.run();
-    logger.info({ taskQueue: config.HERA_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+    const metrics = config.HERA_WORKER_METRICS_PORT !== undefined ? await serveMetrics(config.HERA_WORKER_METRICS_PORT) : undefined;
+    logger.info({ taskQueue: config.HERA_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metrics?.url }, 'worker running');
     await Promise.race([untilSignal(), running]);
     await shutdown(
       [
         ['worker', async () => (heraWorker.worker.getState() === 'RUNNING' ? heraWorker.worker.shutdown() : undefined)],
         ['worker run', () => running],
+        ['metrics', async () => metrics?.close()],
         ['database pool', () => db.close()],
         ['database', () => database.stop()],
       ],

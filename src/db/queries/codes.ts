@@ -14,6 +14,7 @@ export const smartCodes = {
   team: 'HERA.UNIV.WF.DIRECTORY.TEAM.v1',
   hasRole: 'HERA.UNIV.WF.DIRECTORY.HAS_ROLE.v1',
   memberOf: 'HERA.UNIV.WF.DIRECTORY.MEMBER_OF.v1',
+  schedulerRun: 'HERA.UNIV.WF.SCHEDULER.RUN.v1',
 } as const;
 
 export const transactionTypes = {
@@ -22,6 +23,10 @@ export const transactionTypes = {
   timer: 'WF_TIMER',
   notification: 'WF_NOTIFICATION',
   audit: 'WF_AUDIT',
+  schedulerRun: 'WF_SCHEDULER_RUN',
 } as const;
 
 export { systemActorId } from '../../actors';
+
+/** The platform's own organization (migration 012): owner of records that span tenants, such as sweep runs. */
+export const platformOrganizationId = '00000000-0000-4000-8000-0000000000f0';

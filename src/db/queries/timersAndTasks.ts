@@ -41,6 +41,9 @@ export interface TaskRecord {
   escalation_history: Array<Record<string, unknown>>;
   reassigned_at?: string | null;
   reassigned_by?: string | null;
+  /** Overdue levels the sweep reached (1 = an hour late, 2 = four hours) and when the next one falls due. */
+  overdue_level?: number;
+  overdue_check_at?: string | null;
 }
 
 export async function insertTimers(sql: Sql, org: string, timers: TimerRecord[], at: string, actor: string): Promise<void> {

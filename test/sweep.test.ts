@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { startHarness, type Harness, type Member } from './support/harness';
+
+let h: Harness;
+let admin: Member;
+let owner: Member;
+let managerId: string;
+
+const hour = 3_600_000;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+/** Each test sweeps an organization of its own: an owner whose manager is in the directory, and the operations team. */
+beforeEach(async () => {
+  const org = (await h.organization()).id;
+  [admin, owner] = await Promise.all([h.member(org, ['admin', 'manager', 'user']), h.member(org, ['user'])]);
+  managerId = randomUUID();
+  const put = (path: string, body: unknown) => h.request('PUT', path, { token: admin.token, body });
+  expect((await put('/api/v1/teams/operations', { name: 'Operations' })).status).toBe(200);
+  expect((await put(`/api/v1/users/${managerId}`, { name: 'Mona Manager', roles: ['manager'] })).status).toBe(200);
+  expect((await put(`/api/v1/users/${owner.userId}`, { name: 'Olli Owner', roles: ['user'], manager_user_id: managerId })).status).toBe(200);
+});
+
+const post = (member: Member, path: string, body: unknown = {}, headers?: Record<string, string>) =>
+  h.request('POST', path, { token: member.token, body, headers });
+const rows = (text: string, values: unknown[]) =>
+  h.system.services.db.withOrg(admin.organizationId, async (sql) => (await sql.query(text, values)).rows);
+const view = async (id: string) => (await rows('select * from wf_instances_view where instance_id = $1', [id]))[0];
+const noticesOf = (ids: string[]) =>
+  rows(`select * from wf_notifications_view where instance_id = any($1::uuid[]) order by created_at, notification_id`, [ids]);
+const notes = async (id: string) =>
+  (await rows(`select note from wf_steps_view where instance_id = $1 and note like 'SLA%' order by line_number`, [id])).map((r) => r.note);
+
+async function sweep(body: Record<string, unknown> = {}, headers?: Record<string, string>) {
+  const res = await post(admin, '/api/v1/scheduler/run', body, headers);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** An ACTIVE TEST_ADMIN_WORKFLOW instance (SLA 24 h) owned by `owner`. */
+async function instance(): Promise<{ id: string; slaMs: number }> {
+  const res = await post(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+  expect(res.status).toBe(201);
+  return { id: res.body.instance_id, slaMs: Date.parse(res.body.sla_at) };
+}
+
+const at = (ms: number) => new Date(ms).toISOString();
+
+test('SLA tiers through as_of (scenario 21): 50 %/75 % warnings, breach at 0 h / 2 h / 6 h to owner, manager, operations; each once', async () => {
+  const started = await Promise.all([instance(), instance(), instance()]);
+  const ids = started.map((s) => s.id);
+  const sla = Math.max(...started.map((s) => s.slaMs));
+
+  const halfway = await sweep({ as_of: at(sla - 11 * hour) });
+  expect(halfway).toMatchObject({ dry_run: false, organizations_swept: 1, instances_warned: 3, instances_escalated: 0, notifications_sent: 3 });
+  let notices = await noticesOf(ids);
+  expect(notices.map((n) => n.template)).toEqual(['sla_warning', 'sla_warning', 'sla_warning']);
+  expect(notices[0]).toMatchObject({ recipient: { user_id: owner.userId }, payload: { alert_code: 'HERA.COMMS.ALERT.SLA.WARNING.V1', params: { percent: 50 } } });
+
+  // What-if: a dry run past the deadline counts the escalations and changes nothing.
+  const whatIf = await sweep({ as_of: at(sla + 60_000), dry_run: true });
+  expect(whatIf).toMatchObject({ dry_run: true, instances_escalated: 3, notifications_sent: 3 });
+  expect((await noticesOf(ids)).length).toBe(3);
+  for (const id of ids) expect(await view(id)).toMatchObject({ sla_warning_level: 1, sla_escalation_level: 0, sla_escalated_at: null });
+
+  const breached = await sweep({ as_of: at(sla + 60_000), organization_filter: [admin.organizationId] });
+  expect(breached).toMatchObject({ instances_processed: 3, instances_escalated: 3, notifications_sent: 3 });
+  notices = (await noticesOf(ids)).filter((n) => n.template === 'sla_breach');
+  expect(notices).toHaveLength(3);
+  for (const notice of notices) {
+    expect(notice.recipient).toEqual({ user_id: owner.userId });
+    expect(notice.payload).toMatchObject({
+      alert_code: 'HERA.COMMS.ALERT.SLA.BREACH.V1',
+      subject: `SLA breach: TEST_ADMIN_WORKFLOW ${notice.instance_id}`,
+      params: { definition_code: 'TEST_ADMIN_WORKFLOW', instance_id: notice.instance_id, escalation_level: 1, escalated_to: 'owner' },
+    });
+    expect(notice.payload.body).toMatch(/is 0\.0\d hours past its SLA/);
+  }
+  for (const id of ids) {
+    const row = await view(id);
+    expect(row).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 1 });
+    expect(row.sla_escalated_at).toBeInstanceOf(Date);
+  }
+
+  const again = await sweep({ as_of: at(sla + 60_000) });
+  expect(again).toMatchObject({ instances_processed: 0, instances_warned: 0, instances_escalated: 0, notifications_sent: 0, timers_fired: 0, tasks_escalated: 0 });
+
+  expect(await sweep({ as_of: at(sla + 2 * hour + 60_000) })).toMatchObject({ instances_escalated: 3, notifications_sent: 3 });
+  expect(await sweep({ as_of: at(sla + 6 * hour + 60_000) })).toMatchObject({ instances_escalated: 3, notifications_sent: 3 });
+  expect(await sweep({ as_of: at(sla + 9 * hour) })).toMatchObject({ instances_processed: 0, notifications_sent: 0 });
+
+  notices = await noticesOf([ids[0]]);
+  expect(notices.map((n) => [n.template, n.recipient])).toEqual([
+    ['sla_warning', { user_id: owner.userId }],
+    ['sla_breach', { user_id: owner.userId }],
+    ['sla_breach', { user_id: managerId }],
+    ['sla_breach', { team: 'operations' }],
+  ]);
+  expect(await view(ids[0])).toMatchObject({ sla_escalation_level: 3, sla_check_at: null });
+  expect(await notes(ids[0])).toEqual(['SLA_WARNING', 'SLA_ESCALATION', 'SLA_ESCALATION', 'SLA_ESCALATION']);
+});
+
+test('a deadline that really passed is escalated by a sweep at the current time, and a recalculation starts the tiers again', async () => {
+  const code = `SWEEP_SHORT_${randomUUID().slice(0, 8).toUpperCase()}`;
+  const definition = {
+    code,
+    version: 1,
+    states: ['OPEN', 'DONE'],
+    initial_state: 'OPEN',
+    terminal_states: ['DONE'],
+    sla_hours: 2 / 3600,
+    transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }],
+  };
+  expect((await post(admin, '/api/v1/definitions', definition)).status).toBe(201);
+  const started = await post(owner, '/api/v1/workflows', { definition_code: code });
+  expect(started.status).toBe(201);
+  const id = started.body.instance_id as string;
+  await new Promise((resolve) => setTimeout(resolve, Date.parse(started.body.sla_at) - Date.now() + 200));
+  expect(await sweep()).toMatchObject({ instances_escalated: 1, notifications_sent: 1, instances_warned: 0 });
+  expect(await view(id)).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 1 });
+
+  const recalc = await post(admin, `/api/v1/workflows/${id}/sla-recalc`, { sla_override_hours: 1 });
+  expect(recalc.status).toBe(200);
+  expect(await view(id)).toMatchObject({ sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
+  expect(await sweep()).toMatchObject({ instances_processed: 0 });
+  expect(await sweep({ as_of: at(Date.parse(recalc.body.new_sla_at) - 10 * 60_000) })).toMatchObject({ instances_warned: 1, notifications_sent: 1 });
+  expect((await noticesOf([id])).map((n) => [n.template, n.payload.params.warning_level ?? n.payload.params.escalation_level])).toEqual([
+    ['sla_breach', 1],
+    ['sla_warning', 2],
+  ]);
+});
+
+test('two sweeps started at once send each notice once', async () => {
+  const started = await Promise.all(Array.from({ length: 5 }, () => instance()));
+  const ids = started.map((s) => s.id);
+  const asOf = at(Math.max(...started.map((s) => s.slaMs)) + hour);
+  const [a, b] = await Promise.all([sweep({ as_of: asOf }), sweep({ as_of: asOf })]);
+  expect(a.instances_escalated + b.instances_escalated).toBe(5);
+  expect(a.notifications_sent + b.notifications_sent).toBe(5);
+  expect(a.instances_processed + b.instances_processed - 5).toBe((a.skipped.NOTHING_DUE ?? 0) + (b.skipped.NOTHING_DUE ?? 0));
+  const notices = await noticesOf(ids);
+  expect(notices).toHaveLength(5);
+  expect(new Set(notices.map((n) => n.idempotency_key)).size).toBe(5);
+  for (const id of ids) expect(await notes(id)).toEqual(['SLA_ESCALATION']);
+});
+
+test('a paused instance past its SLA is not escalated; after the resume its moved deadline is what counts', async () => {
+  const { id, slaMs } = await instance();
+  expect((await post(admin, `/api/v1/workflows/${id}/pause`, { reason: 'waiting on the customer' })).status).toBe(200);
+  const whilePaused = await sweep({ as_of: at(slaMs + hour) });
+  expect(whilePaused.instances_escalated).toBe(0);
+  expect(await view(id)).toMatchObject({ paused: true, sla_escalation_level: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const resumed = await post(admin, `/api/v1/workflows/${id}/resume`);
+  expect(resumed.status).toBe(200);
+  const movedSla = Date.parse(resumed.body.sla_at);
+  expect(movedSla - slaMs).toBeGreaterThanOrEqual(3000);
+
+  // Past the original deadline but before the moved one: warned (75 %), not breached.
+  expect(await sweep({ as_of: at(slaMs + 1000) })).toMatchObject({ instances_warned: 1, instances_escalated: 0 });
+  expect(await view(id)).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 0 });
+  expect(await sweep({ as_of: at(movedSla + 1000) })).toMatchObject({ instances_escalated: 1 });
+  const [breach] = (await noticesOf([id])).filter((n) => n.template === 'sla_breach');
+  expect(breach.payload.params.sla_at).toBe(resumed.body.sla_at);
+});
+
+test('due timers fired through their workflow (scenario 22), once; a paused instance’s timer is left alone', async () => {
+  const { id } = await instance();
+  const { id: pausedId } = await instance();
+  const timerIds: string[] = [];
+  for (const name of ['t1', 't2', 't3']) {
+    const res = await post(admin, `/api/v1/workflows/${id}/timers`, { name, duration: 'PT1H', on_fire: { create_task: { title: `From ${name}`, assignee_role: 'manager' } } });
+    expect(res.status).toBe(200);
+    timerIds.push(res.body.timer_id);
+  }
+  const frozen = await post(admin, `/api/v1/workflows/${pausedId}/timers`, { name: 'frozen', duration: 'PT1H', on_fire: { create_task: { title: 'Never', assignee_role: 'manager' } } });
+  expect((await post(admin, `/api/v1/workflows/${pausedId}/pause`)).status).toBe(200);
+
+  const asOf = at(Date.now() + hour + 2 * 60_000);
+  const run = await sweep({ as_of: asOf });
+  expect(run).toMatchObject({ timers_processed: 3, timers_fired: 3 });
+  const timers = await rows('select timer_id, timer_status, fired_at from wf_timers_view where instance_id = $1', [id]);
+  expect(timers.map((t) => t.timer_status)).toEqual(['FIRED', 'FIRED', 'FIRED']);
+  const tasks = await rows('select title from wf_tasks_view where instance_id = $1 order by title', [id]);
+  expect(tasks.map((t) => t.title)).toEqual(['From t1', 'From t2', 'From t3']);
+  expect((await rows('select timer_status from wf_timers_view where timer_id = $1', [frozen.body.timer_id]))[0].timer_status).toBe('PENDING');
+  expect(await sweep({ as_of: asOf })).toMatchObject({ timers_processed: 0, timers_fired: 0 });
+});
+
+test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, priority raised, each level announced once', async () => {
+  const { id } = await instance();
+  const dueAt = at(Date.now() + 60_000);
+  const taskIds: string[] = [];
+  for (const title of ['Review A', 'Review B']) {
+    const res = await post(admin, `/api/v1/workflows/${id}/tasks`, { title, assignee_role: 'manager', due_at: dueAt, priority: 'medium' });
+    expect(res.status).toBe(201);
+    taskIds.push(res.body.task_id);
+  }
+  const task = async (taskId: string) => (await rows('select * from wf_tasks_view where task_id = $1', [taskId]))[0];
+
+  const first = await sweep({ as_of: at(Date.parse(dueAt) + hour + 60_000) });
+  expect(first).toMatchObject({ tasks_processed: 2, tasks_escalated: 2 });
+  for (const taskId of taskIds) {
+    expect(await task(taskId)).toMatchObject({ assignee_role: 'senior_manager', priority: 'high', escalation_count: 1, overdue_level: 1 });
+  }
+  expect(await sweep({ as_of: at(Date.parse(dueAt) + hour + 60_000) })).toMatchObject({ tasks_processed: 0, tasks_escalated: 0 });
+
+  const second = await sweep({ as_of: at(Date.parse(dueAt) + 4 * hour + 60_000) });
+  expect(second).toMatchObject({ tasks_escalated: 2 });
+  for (const taskId of taskIds) {
+    expect(await task(taskId)).toMatchObject({ assignee_role: 'director', priority: 'urgent', escalation_count: 2, overdue_level: 2, overdue_check_at: null });
+  }
+  const notices = (await noticesOf([id])).filter((n) => n.template === 'task_overdue');
+  expect(notices).toHaveLength(4);
+  const forA = notices.filter((n) => n.payload.params.task_id === taskIds[0]);
+  expect(forA.map((n) => n.recipient)).toEqual([{ role: 'senior_manager' }, { team: 'operations' }]);
+  expect(forA[0].payload).toMatchObject({ alert_code: 'HERA.COMMS.ALERT.TASK.OVERDUE.V1', subject: 'Task overdue: Review A', params: { task_title: 'Review A', overdue_level: 1 } });
+  expect(forA[0].payload.body).toMatch(new RegExp(`^Task ${taskIds[0]} for senior_manager is 1\\.0\\d hours late\\.$`));
+});
+
+test('the run is recorded and counted, and the notifications endpoint lists the notices', async () => {
+  const { slaMs } = await instance();
+  const run = await sweep({ as_of: at(slaMs + 60_000) }, { 'Idempotency-Key': `sweep-${randomUUID()}` });
+  expect(run.instances_escalated).toBeGreaterThanOrEqual(1);
+  expect(run.scheduler_run_id).toMatch(/^[0-9a-f-]{36}$/);
+  const records = await h.system.services.db.withOrg('00000000-0000-4000-8000-0000000000f0', async (sql) =>
+    (await sql.query('select * from wf_scheduler_runs_view where run_id = $1', [run.scheduler_run_id])).rows,
+  );
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({ trigger: 'api', status: 'COMPLETED', organization_filter: [admin.organizationId] });
+  expect(records[0].counts).toMatchObject({ instances_escalated: run.instances_escalated, notifications_sent: run.notifications_sent });
+
+  const listed = await h.request('GET', '/api/v1/notifications?limit=5', { token: admin.token });
+  expect(listed.status).toBe(200);
+  expect(listed.body.notifications[0]).toMatchObject({ template: 'sla_breach' });
+
+  const health = await h.request('GET', '/api/v1/scheduler/health', { token: admin.token });
+  expect(health).toMatchObject({ status: 200, body: { healthy: true, schedule_id: 'hera-wf-sweep' } });
+  expect(health.body.age_seconds).toBeLessThan(60);
+
+  const metrics = await (await fetch(process.env.HERA_TEST_WORKER_METRICS_URL!)).text();
+  expect(Number(/hera_sweep_changes_total\{job="escalated"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+  expect(metrics).toMatch(/hera_sweep_runs_total\{trigger="api",status="COMPLETED"\} \d+/);
+  const apiMetrics = await (await fetch(`${h.api.url}/metrics`)).text();
+  expect(apiMetrics).toMatch(/^hera_sweep_healthy 1$/m);
+});
+
+test('an Idempotency-Key replays the same run; bad input is a 4xx naming the problem', async () => {
+  const key = `sweep-${randomUUID()}`;
+  const first = await sweep({ dry_run: true }, { 'Idempotency-Key': key });
+  const again = await post(admin, '/api/v1/scheduler/run', { dry_run: true }, { 'Idempotency-Key': key });
+  expect(again.status).toBe(200);
+  expect(again.body.scheduler_run_id).toBe(first.scheduler_run_id);
+  expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+  const foreign = await post(admin, '/api/v1/scheduler/run', { organization_filter: [randomUUID()] });
+  expect(foreign.status).toBe(403);
+  expect(foreign.body.error.code).toBe('ORGANIZATION_MISMATCH');
+  const badDate = await post(admin, '/api/v1/scheduler/run', { as_of: 'yesterday' });
+  expect(badDate.status).toBe(400);
+  expect(badDate.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+  expect(JSON.stringify(badDate.body.error.details)).toContain('as_of');
+  const notAdmin = await post(owner, '/api/v1/scheduler/run', {});
+  expect(notAdmin.status).toBe(403);
+  expect(notAdmin.body.error.code).toBe('PERMISSION_DENIED');
+});

@@ -59,15 +59,20 @@ export function sweepHealthOf(lastRunAt: Date | null, intervalMs: number, nowMs:
   };
 }
 
-let sweepHealthSource: (() => Promise<SweepHealth>) | undefined;
+/** Open systems that can read the sweep's health; the newest answers (tests open several in one process). */
+const sweepHealthSources: Array<() => Promise<SweepHealth>> = [];
+
+/** Where the sweep gauges read from at scrape time (the runs are in the database); answers how to withdraw it. */
+export function provideSweepHealth(source: () => Promise<SweepHealth>): () => void {
+  sweepHealthSources.push(source);
+  return () => {
+    const index = sweepHealthSources.indexOf(source);
+    if (index >= 0) sweepHealthSources.splice(index, 1);
+  };
+}
 
 /** The current health, or undefined when unknown (no source, or the database did not answer): the gauges stay unset. */
-const currentSweepHealth = () => (sweepHealthSource ? sweepHealthSource().catch(() => undefined) : Promise.resolve(undefined));
-
-/** Where the sweep gauges read from at scrape time (the API process sets it; the runs are in the database). */
-export function provideSweepHealth(source: () => Promise<SweepHealth>): void {
-  sweepHealthSource = source;
-}
+const currentSweepHealth = () => sweepHealthSources.at(-1)?.().catch(() => undefined) ?? Promise.resolve(undefined);
 
 new Gauge({
   name: 'hera_sweep_healthy',

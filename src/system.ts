@@ -37,12 +37,13 @@ export async function openSystem(config: Config, databaseUrl: string): Promise<S
     roles: createRoleDirectory(db),
     audit: (org, event) => db.withOrg(org, (sql) => insertAuditEvent(sql, org, event)),
   };
-  provideSweepHealth(() => readSweepHealth(services));
+  const withdrawSweepHealth = provideSweepHealth(() => readSweepHealth(services));
   return {
     services,
     contracts,
     runProcedure: createRunner(services, contracts, implementations),
     close: async () => {
+      withdrawSweepHealth();
       await temporal.connection.close();
       await db.close();
     },

@@ -4,8 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { freePort } from '../src/net';
+import { eventually } from './support/eventually';
 import { startHarness, type Harness } from './support/harness';
 
 const hera = path.resolve(__dirname, '../bin/hera.js');
@@ -20,7 +21,7 @@ afterAll(() => h.close());
 /** The environment of a fresh shell: nothing the test run itself set up. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL']) {
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -109,6 +110,24 @@ describe('hera dev', () => {
     const demo = await list(first.info);
     expect(demo).toEqual([expect.objectContaining({ definition_code: 'LEAVE_APPROVAL' })]);
     expect((await fetch(first.info.temporal_ui)).status).toBe(200);
+    // The sweep's schedule exists (every 5 minutes, overlap SKIP) and already shows a finished run.
+    const client = new Client({ connection: await Connection.connect({ address: first.info.temporal_address }) });
+    try {
+      const schedule = client.schedule.getHandle('hera-wf-sweep');
+      const described = await eventually(async () => {
+        const d = await schedule.describe();
+        expect(d.info.recentActions.length).toBeGreaterThanOrEqual(1);
+        return d;
+      });
+      expect(described.spec.intervals).toMatchObject([{ every: 300_000 }]);
+      expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+      const { workflowId, firstExecutionRunId } = described.info.recentActions[0].action.workflow;
+      expect(await client.workflow.getHandle(workflowId, firstExecutionRunId).result()).toMatchObject({ trigger: 'schedule', errors: 0 });
+      const health = await fetch(`${first.info.api}/api/v1/scheduler/health`, { headers: { authorization: `Bearer ${first.info.admin_token}` } });
+      expect(await health.json()).toMatchObject({ healthy: true, interval_seconds: 300 });
+    } finally {
+      await client.connection.close();
+    }
 
     expect(await first.stop()).toBe(0);
     for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });

@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { loadConfig } from '../src/config';
 import { uuidFromKey } from '../src/procedures/idempotency';
-import { openSystem, startApi } from '../src/system';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
+import { childWorker } from './support/worker';
 
 let h: Harness;
 let user: Member;
@@ -22,46 +19,8 @@ afterAll(() => h.close());
 const query = (text: string, values: unknown[]) =>
   h.system.services.db.withOrg(user.organizationId, async (sql) => (await sql.query(text, values)).rows);
 
-/** A second API in this process with its own settings (task queue, history limit), on this run's servers. */
-async function apiWith(env: Record<string, string>) {
-  const config = loadConfig({ ...process.env, DATABASE_URL: h.env.databaseUrl, LOG_LEVEL: 'silent', ...env });
-  const system = await openSystem(config, h.env.databaseUrl);
-  const api = await startApi(config, system, 0);
-  const call = async (member: Member, route: string, body: unknown = {}) => {
-    const res = await fetch(`${api.url}${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${member.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  return { call, url: api.url, close: async () => (await api.close(), await system.close()) };
-}
-
-/** `hera worker` as a child process on a task queue of its own. */
-function worker(taskQueue: string) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/hera.js'), 'worker'], {
-    env: { ...process.env, DATABASE_URL: h.env.databaseUrl, HERA_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let output = '';
-  const running = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
-  });
-  running.catch(() => undefined);
-  return {
-    running,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const apiWith = (env: Record<string, string>) => h.apiWith(env);
+const worker = (taskQueue: string) => childWorker(h.env.databaseUrl, taskQueue);
 
 test('twenty concurrent advances of one instance leave a consistent history without duplicate steps', async () => {
   const started = await h.request('POST', '/api/v1/workflows', { token: user.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' } });

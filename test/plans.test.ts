@@ -2,10 +2,13 @@ import pg from 'pg';
 import { instanceSorts, listInstances, type InstanceFilter } from '../src/db/queries/instancesList';
 import { listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
 import type { Sql } from '../src/db/pool';
+import type { KeysetPosition } from '../src/db/queries/keyset';
+import { lateTimers, overdueTasks, slaCandidates } from '../src/db/queries/sweep';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
 let org: string;
+const hour = 3_600_000;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -18,6 +21,7 @@ beforeAll(async () => {
               jsonb_build_object('definition_code', 'PLAN_' || (g % 3), 'definition_version', 1,
                 'current_state', (array['DRAFT','ACTIVE','ON_HOLD','REVIEW','DONE'])[1 + g % 5], 'paused', g % 50 = 0,
                 'sla_at', to_char((now() + (g % 100 - 50) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'sla_check_at', to_char((now() + (g % 100 - 56) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'owner_team', case when g % 7 = 0 then 'operations' end,
                 'owner_user_id', '00000000-0000-4000-8000-00000000000' || (g % 10)),
               now() - g * interval '1 second', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001'
@@ -38,7 +42,8 @@ beforeAll(async () => {
        select e.organization_id, e.id, 'task', 'json',
               jsonb_build_object('task_id', e.id, 'title', 'Seeded task', 'instance_id', '00000000-0000-4000-8000-00000000010' || (n % 10),
                 'state', (array['OPEN','CLAIMED','COMPLETED'])[1 + n % 3], 'assignee_role', (array['manager','user','director'])[1 + n % 3],
-                'priority', 'medium', 'due_at', to_char((now() + (n % 48 - 24) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+                'priority', 'medium', 'due_at', to_char((now() + (n % 48 - 24) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'overdue_check_at', to_char((now() + (n % 48 - 23) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
               'HERA.UNIV.WF.TASK.DATA.v1', now() - n * interval '1 second', e.created_by, e.created_by
          from (select *, row_number() over () as n from core_entities where organization_id = $1 and entity_type = 'WF_TASK') e`,
       [org],
@@ -108,27 +113,19 @@ test.each([
   expect(indexConditions(plan)).toContain(condition);
 });
 
+const resumeAt = { value: new Date(Date.now() - hour).toISOString(), id: '00000000-0000-4000-8000-000000000000' };
+
 test.each([
-  [
-    'SLA sweep: active, unpaused instances past their deadline',
-    `select instance_id from wf_instances_view where organization_id = $1 and status = 'active' and not paused and sla_at < $2 order by sla_at, instance_id limit 100`,
-    'idx_wf_instances_sla_active',
-    "wf_meta_time(metadata, 'sla_at'::text) < ",
-  ],
-  [
-    'late-timer sweep: PENDING timers past due',
-    `select timer_id from wf_timers_view where organization_id = $1 and timer_status = 'PENDING' and fire_at < $2 order by fire_at, timer_id limit 100`,
-    'idx_wf_timers_pending_due',
-    "wf_meta_time(metadata, 'fire_at'::text) < ",
-  ],
-  [
-    'overdue-task sweep: open tasks past due',
-    `select task_id from wf_tasks_view where organization_id = $1 and task_state <> 'COMPLETED' and due_at < $2 order by due_at, task_id limit 100`,
-    'idx_wf_tasks_due',
-    "wf_meta_time(field_value_json, 'due_at'::text) < ",
-  ],
-])('the %s is an index condition under forced RLS', async (_name, text, index, condition) => {
-  const plan = await explain((sql) => sql.query(text, [org, new Date().toISOString()]));
-  expect(plan).toContain(`"Index Name":"${index}"`);
-  expect(indexConditions(plan)).toContain(condition);
+  ['SLA sweep: active, unpaused instances with a level due', (after: KeysetPosition | null) => (sql: Sql) => slaCandidates(sql, org, new Date().toISOString(), 100, after),
+    'idx_wf_instances_sla_check', "wf_meta_time(metadata, 'sla_check_at'::text) <= "],
+  ['late-timer sweep: PENDING timers past due', (after: KeysetPosition | null) => (sql: Sql) => lateTimers(sql, org, new Date().toISOString(), 500, after),
+    'idx_wf_timers_pending_due', "wf_meta_time(metadata, 'fire_at'::text) < "],
+  ['overdue-task sweep: open tasks with a level due', (after: KeysetPosition | null) => (sql: Sql) => overdueTasks(sql, org, new Date().toISOString(), 200, after),
+    'idx_wf_tasks_overdue_check', "wf_meta_time(field_value_json, 'overdue_check_at'::text) <= "],
+])('the %s is an index condition under forced RLS, on the first page and after a cursor', async (_name, query, index, condition) => {
+  for (const after of [null, resumeAt]) {
+    const plan = await explain(query(after));
+    expect(plan).toContain(`"Index Name":"${index}"`);
+    expect(indexConditions(plan)).toContain(condition);
+  }
 });

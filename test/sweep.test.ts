@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
+import { childWorker } from './support/worker';
 
 let h: Harness;
 let admin: Member;
@@ -190,6 +192,39 @@ test('due timers fired through their workflow (scenario 22), once; a paused inst
   expect(await sweep({ as_of: asOf })).toMatchObject({ timers_processed: 0, timers_fired: 0 });
 });
 
+test('a timer late past its grace while its worker was down is fired by the sweep through its workflow, exactly once', async () => {
+  // The instance lives on a task queue of its own, so its worker can be stopped while the sweep's keeps running.
+  const taskQueue = `late-sweep-${Date.now()}`;
+  const api = await h.apiWith({ HERA_TASK_QUEUE: taskQueue });
+  let instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
+  try {
+    await instanceWorker.running;
+    const started = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+    const id = started.body.instance_id;
+    const timer = await api.call(admin, `/api/v1/workflows/${id}/timers`, { name: 'late', duration: 'PT1S', on_fire: { create_task: { title: 'Late work', assignee_role: 'manager' } } });
+    expect(timer.status).toBe(200);
+    await instanceWorker.kill();
+    // Past due (1 s) plus the grace (2 s in tests).
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const status = async () => (await rows('select timer_status from wf_timers_view where timer_id = $1', [timer.body.timer_id]))[0].timer_status;
+    expect(await status()).toBe('PENDING');
+
+    const run = sweep();
+    // The sweep has taken the timer and waits on the instance; the worker comes back to a fire request.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
+    const report = await run;
+    expect(report).toMatchObject({ timers_processed: 1, timers_fired: 1, errors: 0 });
+    expect(await status()).toBe('FIRED');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await rows(`select count(*)::int as n from wf_tasks_view where instance_id = $1 and title = 'Late work'`, [id])).toEqual([{ n: 1 }]);
+    expect(await sweep()).toMatchObject({ timers_processed: 0, timers_fired: 0 });
+  } finally {
+    await instanceWorker.kill();
+    await api.close();
+  }
+}, 90_000);
+
 test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, priority raised, each level announced once', async () => {
   const { id } = await instance();
   const dueAt = at(Date.now() + 60_000);
@@ -246,6 +281,18 @@ test('the run is recorded and counted, and the notifications endpoint lists the 
   expect(metrics).toMatch(/hera_sweep_runs_total\{trigger="api",status="COMPLETED"\} \d+/);
   const apiMetrics = await (await fetch(`${h.api.url}/metrics`)).text();
   expect(apiMetrics).toMatch(/^hera_sweep_healthy 1$/m);
+
+  // With a 1 s interval, the same run is stale two seconds later: the health signal and the gauge say so.
+  const strict = await h.apiWith({ HERA_SWEEP_INTERVAL: '1s' });
+  try {
+    await eventually(async () => {
+      const res = await fetch(`${strict.url}/api/v1/scheduler/health`, { headers: { authorization: `Bearer ${admin.token}` } });
+      expect(await res.json()).toMatchObject({ healthy: false, interval_seconds: 1 });
+    }, 10_000, 250);
+    expect(await (await fetch(`${strict.url}/metrics`)).text()).toMatch(/^hera_sweep_healthy 0$/m);
+  } finally {
+    await strict.close();
+  }
 });
 
 test('an Idempotency-Key replays the same run; bad input is a 4xx naming the problem', async () => {

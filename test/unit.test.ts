@@ -13,6 +13,9 @@ import { loadContracts } from '../src/procedures/contracts';
 import { bindProcedures, createRunner } from '../src/procedures/runner';
 import type { Services } from '../src/procedures/types';
 import { chooseTransition, durationMs } from '../src/workflows/machine';
+import { nextOverdueCheck, nextSlaCheck, overdueLevel, slaDecision } from '../src/workflows/sla';
+import { sweepHealthOf } from '../src/metrics';
+import { loadConfig } from '../src/config';
 
 describe('route role gates', () => {
   test.each([
@@ -174,5 +177,53 @@ describe('the state machine', () => {
     expect(evaluateGuard(guard({ field: 'days', op: 'lte', value_field: 'available_days' }), { days: '5', available_days: 15 }).passed).toBe(false);
     expect(evaluateGuard(guard({ field: 'po', op: 'exists' }), {}).passed).toBe(false);
     expect(evaluateGuard(guard({ field: 'tier', op: 'in', value: ['gold', 'silver'] }), { tier: 'gold' }).passed).toBe(true);
+  });
+});
+
+describe('SLA sweep tiers', () => {
+  const hour = 3_600_000;
+  const sla = Date.parse('2026-01-02T00:00:00.000Z');
+  const clock = { slaAt: new Date(sla).toISOString(), durationMs: 24 * hour, warningLevel: 0, escalationLevel: 0 };
+
+  test.each([
+    [-13, { warningLevel: 0, escalationLevel: 0, warn: null, escalate: [], changed: false }],
+    [-12, { warningLevel: 1, escalationLevel: 0, warn: 1, escalate: [], changed: true }],
+    [-6, { warningLevel: 2, escalationLevel: 0, warn: 2, escalate: [], changed: true }],
+    [0, { warningLevel: 2, escalationLevel: 1, warn: null, escalate: [1], changed: true }],
+    [2, { warningLevel: 2, escalationLevel: 2, warn: null, escalate: [1, 2], changed: true }],
+    [7, { warningLevel: 2, escalationLevel: 3, warn: null, escalate: [1, 2, 3], changed: true }],
+  ])('%d h from the deadline, a fresh instance has reached the expected levels', (hours, decision) => {
+    expect(slaDecision(clock, sla + hours * hour)).toEqual(decision);
+  });
+
+  test('levels only rise, each is announced once, and the next check is the next unreached tier', () => {
+    const warned = { ...clock, warningLevel: 1 };
+    expect(slaDecision(warned, sla - 12 * hour).changed).toBe(false);
+    expect(nextSlaCheck(clock)).toBe(new Date(sla - 12 * hour).toISOString());
+    expect(nextSlaCheck(warned)).toBe(new Date(sla - 6 * hour).toISOString());
+    expect(nextSlaCheck({ ...clock, warningLevel: 2, escalationLevel: 1 })).toBe(new Date(sla + 2 * hour).toISOString());
+    expect(nextSlaCheck({ ...clock, warningLevel: 2, escalationLevel: 3 })).toBeNull();
+    expect(nextSlaCheck({ ...clock, slaAt: null })).toBeNull();
+    expect(slaDecision({ ...clock, escalationLevel: 2, warningLevel: 2 }, sla + 3 * hour).changed).toBe(false);
+  });
+
+  test('tasks are overdue at 1 h and 4 h past their due time; without one, never', () => {
+    const due = new Date(sla).toISOString();
+    expect([0.5, 1, 3.9, 4, 100].map((h) => overdueLevel(due, sla + h * hour))).toEqual([0, 1, 1, 2, 2]);
+    expect(overdueLevel(null, sla + 100 * hour)).toBe(0);
+    expect([0, 1, 2].map((level) => nextOverdueCheck(due, level))).toEqual([new Date(sla + hour).toISOString(), new Date(sla + 4 * hour).toISOString(), null]);
+  });
+
+  test('the sweep is healthy while its last run is at most two intervals old', () => {
+    const interval = 5 * 60_000;
+    expect(sweepHealthOf(null, interval, sla)).toMatchObject({ healthy: false, last_run_at: null, age_seconds: null });
+    expect(sweepHealthOf(new Date(sla - 2 * interval), interval, sla)).toMatchObject({ healthy: true, age_seconds: 600 });
+    expect(sweepHealthOf(new Date(sla - 2 * interval - 1000), interval, sla)).toMatchObject({ healthy: false, interval_seconds: 300 });
+  });
+
+  test('sweep durations in the environment are checked when the process starts', () => {
+    expect(loadConfig({ HERA_SWEEP_INTERVAL: '30s' }).HERA_SWEEP_INTERVAL).toBe('30s');
+    expect(() => loadConfig({ HERA_SWEEP_INTERVAL: 'often' })).toThrow(/HERA_SWEEP_INTERVAL: a positive duration/);
+    expect(() => loadConfig({ HERA_TIMER_GRACE: '-1s' })).toThrow(/HERA_TIMER_GRACE/);
   });
 });

@@ -35,6 +35,8 @@ export interface BatchResult {
 
 /** How many instance workflows one batch talks to at once. */
 const concurrency = 8;
+/** An instance that does not answer in this time (its worker gone, its task failing) is left for the next run. */
+const itemTimeoutMs = 20_000;
 
 async function eachLimited<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let index = 0;
@@ -64,7 +66,8 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
 
   async function send(job: SweepJob, result: BatchResult, organizationId: string, instanceId: string, act: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<Record<string, number>>) {
     try {
-      const changed = await act(temporal.workflow.getHandle(instanceWorkflowId(organizationId, instanceId)));
+      const handle = temporal.workflow.getHandle(instanceWorkflowId(organizationId, instanceId));
+      const changed = await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () => act(handle));
       for (const [key, n] of Object.entries(changed)) {
         result.changed[key] = (result.changed[key] ?? 0) + n;
         if (n > 0) sweepChanges.inc({ job: key }, n);

@@ -101,6 +101,8 @@ async function startEverything(): Promise<void> {
     HERA_JWT_SECRET: jwtSecret,
     // Sweeps run only when a test asks: a schedule firing on its own would change other tests' instances.
     HERA_SWEEP_SCHEDULE: 'off',
+    // A short grace, so the late-timer test need not wait a minute past the due time.
+    HERA_TIMER_GRACE: '2s',
   });
   const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
   process.stderr.write(`\nworker log: ${workerLog}\n`);

@@ -36,6 +36,15 @@ export interface Harness {
   organization(): Promise<Organization>;
   member(organizationId: string, roles?: string[]): Promise<Member>;
   request(method: string, path: string, options?: RequestOptions): Promise<Response>;
+  /** A second API in this process with its own settings (task queue, history limit), on this run's servers. */
+  apiWith(env: Record<string, string>): Promise<SecondApi>;
+  close(): Promise<void>;
+}
+
+export interface SecondApi {
+  url: string;
+  /** POSTs `body` as `member`. */
+  call(member: Member, route: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -72,6 +81,26 @@ export async function startHarness(): Promise<Harness> {
         // Not JSON: keep the text, so an assertion on the shape fails with the text in view.
       }
       return { status: response.status, headers: response.headers, body: parsed };
+    },
+    async apiWith(settings) {
+      const second = loadConfig({ ...process.env, DATABASE_URL: env.databaseUrl, LOG_LEVEL: 'silent', ...settings });
+      const secondSystem = await openSystem(second, env.databaseUrl);
+      const secondApi = await startApi(second, secondSystem, 0);
+      return {
+        url: secondApi.url,
+        async call(member, route, body = {}) {
+          const res = await fetch(`${secondApi.url}${route}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${member.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          return { status: res.status, body: (await res.json()) as any };
+        },
+        close: async () => {
+          await secondApi.close();
+          await secondSystem.close();
+        },
+      };
     },
     async close() {
       await api.close();

@@ -169,6 +169,14 @@ test('a paused instance past its SLA is not escalated; after the resume its move
   expect(breach.payload.params.sla_at).toBe(resumed.body.sla_at);
 });
 
+test('a finished instance is never swept, however late its SLA', async () => {
+  const { id, slaMs } = await instance();
+  expect((await post(owner, `/api/v1/workflows/${id}/advance`, { to_state: 'COMPLETED' })).status).toBe(200);
+  expect(await sweep({ as_of: at(slaMs + 7 * hour) })).toMatchObject({ instances_processed: 0, instances_escalated: 0, notifications_sent: 0 });
+  expect(await view(id)).toMatchObject({ status: 'completed', sla_escalation_level: 0 });
+  expect(await noticesOf([id])).toEqual([]);
+});
+
 test('due timers fired through their workflow (scenario 22), once; a paused instance’s timer is left alone', async () => {
   const { id } = await instance();
   const { id: pausedId } = await instance();

@@ -15,8 +15,8 @@ export const httpDuration = new Histogram({
 /** What the SLA sweep changed, by job: counted where the change was made (the worker running the sweep). */
 export const sweepChanges = new Counter({
   name: 'hera_sweep_changes_total',
-  help: 'Changes made by the SLA sweep, by job (sla_warning, sla_escalation, timer_fired, task_escalated, notification)',
-  labelNames: ['job'] as const,
+  help: 'Changes made by the SLA sweep, by job (sla, timers, tasks) and change (warned, escalated, fired, tasks_escalated, notifications)',
+  labelNames: ['job', 'change'] as const,
   registers: [registry],
 });
 

@@ -285,7 +285,7 @@ test('the run is recorded and counted, and the notifications endpoint lists the 
   expect(health.body.age_seconds).toBeLessThan(60);
 
   const metrics = await (await fetch(process.env.HERA_TEST_WORKER_METRICS_URL!)).text();
-  expect(Number(/hera_sweep_changes_total\{job="escalated"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+  expect(Number(/hera_sweep_changes_total\{job="sla",change="escalated"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   expect(metrics).toMatch(/hera_sweep_runs_total\{trigger="api",status="COMPLETED"\} \d+/);
   const apiMetrics = await (await fetch(`${h.api.url}/metrics`)).text();
   expect(apiMetrics).toMatch(/^hera_sweep_healthy 1$/m);

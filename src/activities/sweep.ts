@@ -70,7 +70,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
       const changed = await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () => act(handle));
       for (const [key, n] of Object.entries(changed)) {
         result.changed[key] = (result.changed[key] ?? 0) + n;
-        if (n > 0) sweepChanges.inc({ job: key }, n);
+        if (n > 0) sweepChanges.inc({ job, change: key }, n);
       }
     } catch (error) {
       const refusal = refusalFrom(error);

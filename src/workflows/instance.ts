@@ -942,12 +942,13 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }
   }
 
+  const ownerRecipient = () => (snapshot.owner_user_id ? { user_id: snapshot.owner_user_id } : { team: snapshot.owner_team });
+
   /** Who hears of a breach level: the owner, then the owner's manager, then the operations team. */
   async function breachRecipient(level: number, request: SlaCheckRequest): Promise<Record<string, unknown>> {
-    const owner = snapshot.owner_user_id ? { user_id: snapshot.owner_user_id } : { team: snapshot.owner_team };
     switch (breachTiers[level - 1].recipient) {
       case 'owner':
-        return owner;
+        return ownerRecipient();
       case 'owner_manager': {
         const manager = snapshot.owner_user_id ? await persistence.managerOf({ organizationId, userId: snapshot.owner_user_id }) : null;
         return manager ? { user_id: manager } : { role: 'manager', team: snapshot.owner_team };
@@ -964,9 +965,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     const decision = slaDecision(slaClock(), asOfMs);
     const subject = { instance_id: snapshot.instance_id, definition_code: definition.code, sla_at: snapshot.sla_at! };
     const notices: NewNotification[] = [];
-    if (decision.warn !== null) {
-      notices.push(slaWarningNotice(subject, decision.warn, snapshot.owner_user_id ? { user_id: snapshot.owner_user_id } : { team: snapshot.owner_team }));
-    }
+    if (decision.warn !== null) notices.push(slaWarningNotice(subject, decision.warn, ownerRecipient()));
     for (const level of decision.escalate) notices.push(slaBreachNotice(subject, level, await breachRecipient(level, request), asOfMs));
     Object.assign(snapshot, {
       sla_warning_level: decision.warningLevel,

@@ -76,7 +76,7 @@ const currentSweepHealth = () => sweepHealthSources.at(-1)?.().catch(() => undef
 
 new Gauge({
   name: 'hera_sweep_healthy',
-  help: '1 while the last SLA sweep run is no older than two HERA_SWEEP_INTERVALs, else 0',
+  help: '1 while the schedule’s last SLA sweep run is no older than two HERA_SWEEP_INTERVALs, else 0',
   registers: [registry],
   async collect() {
     const health = await currentSweepHealth();
@@ -86,7 +86,7 @@ new Gauge({
 
 new Gauge({
   name: 'hera_sweep_last_run_age_seconds',
-  help: 'Seconds since the last recorded SLA sweep run (absent before the first)',
+  help: 'Seconds since the schedule’s last recorded SLA sweep run (absent before the first)',
   registers: [registry],
   async collect() {
     const health = await currentSweepHealth();

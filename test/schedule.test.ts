@@ -72,6 +72,14 @@ test('a worker creates the schedule at start; `hera schedule ensure` updates it;
   );
   expect(records).toEqual([expect.objectContaining({ trigger: 'schedule', status: 'COMPLETED', counts: expect.objectContaining({ dry_run: false }) })]);
 
+  // The schedule's runs keep the sweep healthy (within two intervals of this API's HERA_SWEEP_INTERVAL, 5 min).
+  const admin = await h.member((await h.organization()).id, ['admin']);
+  const health = await h.request('GET', '/api/v1/scheduler/health', { token: admin.token });
+  expect(health).toMatchObject({ status: 200, body: { healthy: true, schedule_id: sweepScheduleId, interval_seconds: 300 } });
+  expect(health.body.age_seconds).toBeLessThan(30);
+  expect(Date.parse(health.body.next_run_at)).toBeGreaterThan(Date.now() - 5000);
+  expect(await (await fetch(`${h.api.url}/metrics`)).text()).toMatch(/^hera_sweep_healthy 1$/m);
+
   // Back to an hour, then one run on demand through the schedule.
   expect(await hera(['schedule', 'ensure'], { HERA_SWEEP_INTERVAL: '1h' })).toMatchObject({ action: 'updated' });
   await eventually(async () => expect(await runningSweeps()).toBe(0), 30_000, 250);

@@ -105,10 +105,10 @@ export async function insertSchedulerRun(sql: Sql, run: SchedulerRunRecord, acto
   return rowCount === 1;
 }
 
-/** When the last sweep run was recorded; null before the first. */
-export async function lastSchedulerRunAt(sql: Sql): Promise<Date | null> {
+/** When the schedule's last run was recorded (on-demand runs sweep one organization and do not count); null before the first. */
+export async function lastScheduledRunAt(sql: Sql): Promise<Date | null> {
   const { rows } = await sql.query<{ created_at: Date }>(
-    `select created_at from wf_scheduler_runs_view where organization_id = $1 order by created_at desc limit 1`,
+    `select created_at from wf_scheduler_runs_view where organization_id = $1 and trigger = 'schedule' order by created_at desc limit 1`,
     [platformOrganizationId],
   );
   return rows[0]?.created_at ?? null;

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { durationMs } from '../../config';
 import { platformOrganizationId } from '../../db/queries/codes';
-import { lastSchedulerRunAt } from '../../db/queries/sweep';
+import { lastScheduledRunAt } from '../../db/queries/sweep';
 import { sweepHealthOf, type SweepHealth } from '../../metrics';
 import { nextSweepAt, sweepScheduleId } from '../../temporal/schedule';
 import { defineProcedure, type Services } from '../types';
 
-/** The sweep's health from its last run record (runs are platform records: only their time is read here). */
+/** The sweep's health from the schedule's last run record (runs are platform records: only their time is read here). */
 export async function readSweepHealth(services: Pick<Services, 'db' | 'config'>): Promise<SweepHealth> {
-  const lastRunAt = await services.db.withOrg(platformOrganizationId, (sql) => lastSchedulerRunAt(sql));
+  const lastRunAt = await services.db.withOrg(platformOrganizationId, (sql) => lastScheduledRunAt(sql));
   return sweepHealthOf(lastRunAt, durationMs(services.config.HERA_SWEEP_INTERVAL), Date.now());
 }
 

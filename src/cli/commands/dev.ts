@@ -132,6 +132,9 @@ export const devCommand = new Command('dev')
           `  API          ${api.url}`,
           `  Temporal UI  ${uiUrl ?? '(external cluster)'}`,
           `  Temporal     ${config.TEMPORAL_ADDRESS}`,
+          config.HERA_SWEEP_SCHEDULE === 'on'
+            ? `  SLA sweep    schedule hera-wf-sweep, every ${config.HERA_SWEEP_INTERVAL} (Temporal UI → Schedules)`
+            : '  SLA sweep    schedule not managed here (HERA_SWEEP_SCHEDULE=off)',
           `  Database     ${database.url}`,
           `  Org          ${org.id} (demo)`,
           `  Admin token  ${adminToken}`,

@@ -45,7 +45,7 @@ select ut.id                                          as instance_id,
        coalesce((ut.metadata->>'sla_escalation_level')::int, 0) as sla_escalation_level,
        wf_meta_time(ut.metadata, 'sla_escalated_at')  as sla_escalated_at,
        wf_meta_time(ut.metadata, 'sla_check_at')      as sla_check_at,
-       (ut.metadata->>'sla_duration_ms')::bigint      as sla_duration_ms
+       (ut.metadata->>'sla_duration_ms')::float8      as sla_duration_ms
   from universal_transactions ut
  where ut.transaction_type = 'WF_INSTANCE'
    and ut.smart_code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1';
@@ -80,6 +80,18 @@ create index idx_wf_instances_sla_check on universal_transactions (organization_
   where transaction_type = 'WF_INSTANCE' and transaction_status = 'active' and not wf_meta_bool(metadata, 'paused');
 create index idx_wf_tasks_overdue_check on core_dynamic_data (organization_id, wf_meta_time(field_value_json, 'overdue_check_at'), entity_id)
   where field_name = 'task' and wf_meta_text(field_value_json, 'state') <> 'COMPLETED';
+
+-- Instances and tasks written before this migration: the breach check at their deadline (their SLA's length is
+-- in their workflow, so warnings start with the next recalculation), and the first overdue check of open tasks.
+update universal_transactions
+   set metadata = metadata || jsonb_build_object('sla_check_at', metadata->>'sla_at')
+ where transaction_type = 'WF_INSTANCE' and transaction_status = 'active'
+   and wf_meta_time(metadata, 'sla_at') is not null and not metadata ? 'sla_check_at';
+update core_dynamic_data
+   set field_value_json = field_value_json || jsonb_build_object('overdue_level', 0, 'overdue_check_at',
+         to_char((wf_meta_time(field_value_json, 'due_at') + interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+ where field_name = 'task' and wf_meta_text(field_value_json, 'state') <> 'COMPLETED'
+   and wf_meta_time(field_value_json, 'due_at') is not null and not field_value_json ? 'overdue_check_at';
 
 -- One record per sweep run (WF_SCHEDULER_RUN, in the platform organization): trigger, as_of, counts, duration.
 create view wf_scheduler_runs_view with (security_invoker = true) as

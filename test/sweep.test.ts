@@ -124,11 +124,12 @@ test('a deadline that really passed is escalated by a sweep at the current time,
   expect(await sweep()).toMatchObject({ instances_escalated: 1, notifications_sent: 1, instances_warned: 0 });
   expect(await view(id)).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 1 });
 
-  const recalc = await post(admin, `/api/v1/workflows/${id}/sla-recalc`, { sla_override_hours: 1 });
+  // A fractional override: the SLA's length in milliseconds is not a whole number of hours' worth.
+  const recalc = await post(admin, `/api/v1/workflows/${id}/sla-recalc`, { sla_override_hours: 1.1 });
   expect(recalc.status).toBe(200);
   expect(await view(id)).toMatchObject({ sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
   expect(await sweep()).toMatchObject({ instances_processed: 0 });
-  expect(await sweep({ as_of: at(Date.parse(recalc.body.new_sla_at) - 10 * 60_000) })).toMatchObject({ instances_warned: 1, notifications_sent: 1 });
+  expect(await sweep({ as_of: at(Date.parse(recalc.body.new_sla_at) - 10 * 60_000) })).toMatchObject({ instances_warned: 1, notifications_sent: 1, errors: 0 });
   expect((await noticesOf([id])).map((n) => [n.template, n.payload.params.warning_level ?? n.payload.params.escalation_level])).toEqual([
     ['sla_breach', 1],
     ['sla_warning', 2],
@@ -177,61 +178,79 @@ test('a finished instance is never swept, however late its SLA', async () => {
   expect(await noticesOf([id])).toEqual([]);
 });
 
-test('due timers fired through their workflow (scenario 22), once; a paused instance’s timer is left alone', async () => {
+test('the sweep never fires a timer early (a future as_of included) nor one of a paused instance', async () => {
   const { id } = await instance();
   const { id: pausedId } = await instance();
-  const timerIds: string[] = [];
-  for (const name of ['t1', 't2', 't3']) {
-    const res = await post(admin, `/api/v1/workflows/${id}/timers`, { name, duration: 'PT1H', on_fire: { create_task: { title: `From ${name}`, assignee_role: 'manager' } } });
-    expect(res.status).toBe(200);
-    timerIds.push(res.body.timer_id);
-  }
-  const frozen = await post(admin, `/api/v1/workflows/${pausedId}/timers`, { name: 'frozen', duration: 'PT1H', on_fire: { create_task: { title: 'Never', assignee_role: 'manager' } } });
+  const ahead = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'ahead', duration: 'PT1H', on_fire: { create_task: { title: 'Too soon', assignee_role: 'manager' } } });
+  const frozen = await post(admin, `/api/v1/workflows/${pausedId}/timers`, { name: 'frozen', duration: 'PT1S', on_fire: { create_task: { title: 'Never', assignee_role: 'manager' } } });
+  expect([ahead.status, frozen.status]).toEqual([200, 200]);
   expect((await post(admin, `/api/v1/workflows/${pausedId}/pause`)).status).toBe(200);
-
-  const asOf = at(Date.now() + hour + 2 * 60_000);
-  const run = await sweep({ as_of: asOf });
-  expect(run).toMatchObject({ timers_processed: 3, timers_fired: 3 });
-  const timers = await rows('select timer_id, timer_status, fired_at from wf_timers_view where instance_id = $1', [id]);
-  expect(timers.map((t) => t.timer_status)).toEqual(['FIRED', 'FIRED', 'FIRED']);
-  const tasks = await rows('select title from wf_tasks_view where instance_id = $1 order by title', [id]);
-  expect(tasks.map((t) => t.title)).toEqual(['From t1', 'From t2', 'From t3']);
-  expect((await rows('select timer_status from wf_timers_view where timer_id = $1', [frozen.body.timer_id]))[0].timer_status).toBe('PENDING');
-  expect(await sweep({ as_of: asOf })).toMatchObject({ timers_processed: 0, timers_fired: 0 });
+  // Past the paused timer's due time plus the grace (2 s in tests).
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  expect(await sweep({ as_of: at(Date.now() + 2 * hour) })).toMatchObject({ timers_processed: 0, timers_fired: 0 });
+  const statuses = await rows('select timer_status from wf_timers_view where timer_id = any($1::uuid[])', [[ahead.body.timer_id, frozen.body.timer_id]]);
+  expect(statuses.map((t) => t.timer_status)).toEqual(['PENDING', 'PENDING']);
 });
 
-test('a timer late past its grace while its worker was down is fired by the sweep through its workflow, exactly once', async () => {
-  // The instance lives on a task queue of its own, so its worker can be stopped while the sweep's keeps running.
+
+test('timers late past their grace while their worker was down are fired by the sweep through their workflow, each once (scenario 22)', async () => {
+  // The instances live on a task queue of their own, so their worker can be stopped while the sweep's keeps running.
   const taskQueue = `late-sweep-${Date.now()}`;
   const api = await h.apiWith({ HERA_TASK_QUEUE: taskQueue });
   let instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
   try {
     await instanceWorker.running;
-    const started = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
-    const id = started.body.instance_id;
-    const timer = await api.call(admin, `/api/v1/workflows/${id}/timers`, { name: 'late', duration: 'PT1S', on_fire: { create_task: { title: 'Late work', assignee_role: 'manager' } } });
-    expect(timer.status).toBe(200);
+    const timers: Array<{ instanceId: string; timerId: string }> = [];
+    for (const names of [['a1', 'a2'], ['b1']]) {
+      const started = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+      for (const name of names) {
+        const timer = await api.call(admin, `/api/v1/workflows/${started.body.instance_id}/timers`, { name, duration: 'PT1S', on_fire: { create_task: { title: `Late ${name}`, assignee_role: 'manager' } } });
+        expect(timer.status).toBe(200);
+        timers.push({ instanceId: started.body.instance_id, timerId: timer.body.timer_id });
+      }
+    }
     await instanceWorker.kill();
     // Past due (1 s) plus the grace (2 s in tests).
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    const status = async () => (await rows('select timer_status from wf_timers_view where timer_id = $1', [timer.body.timer_id]))[0].timer_status;
-    expect(await status()).toBe('PENDING');
+    const statuses = async () =>
+      (await rows('select timer_status from wf_timers_view where timer_id = any($1::uuid[])', [timers.map((t) => t.timerId)])).map((r) => r.timer_status);
+    expect(await statuses()).toEqual(['PENDING', 'PENDING', 'PENDING']);
 
     const run = sweep();
-    // The sweep has taken the timer and waits on the instance; the worker comes back to a fire request.
+    // The sweep has taken the timers and waits on their instances; the worker comes back to fire requests.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
     const report = await run;
-    expect(report).toMatchObject({ timers_processed: 1, timers_fired: 1, errors: 0 });
-    expect(await status()).toBe('FIRED');
+    expect(report).toMatchObject({ timers_processed: 3, timers_fired: 3, errors: 0 });
+    expect(await statuses()).toEqual(['FIRED', 'FIRED', 'FIRED']);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await rows(`select count(*)::int as n from wf_tasks_view where instance_id = $1 and title = 'Late work'`, [id])).toEqual([{ n: 1 }]);
+    const created = await rows(`select title from wf_tasks_view where instance_id = any($1::uuid[]) order by title`, [[...new Set(timers.map((t) => t.instanceId))]]);
+    expect(created.map((t) => t.title)).toEqual(['Late a1', 'Late a2', 'Late b1']);
     expect(await sweep()).toMatchObject({ timers_processed: 0, timers_fired: 0 });
   } finally {
     await instanceWorker.kill();
     await api.close();
   }
 }, 90_000);
+
+test('a pause stops the tasks’ clocks too: after the resume their due time is later by the paused time', async () => {
+  const { id } = await instance();
+  const dueAt = at(Date.now() + hour);
+  const task = await post(admin, `/api/v1/workflows/${id}/tasks`, { title: 'Frozen task', assignee_role: 'manager', due_at: dueAt });
+  expect(task.status).toBe(201);
+  expect((await post(admin, `/api/v1/workflows/${id}/pause`)).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const resumed = await post(admin, `/api/v1/workflows/${id}/resume`);
+  expect(resumed.status).toBe(200);
+  const [row] = await rows('select due_at, overdue_check_at from wf_tasks_view where task_id = $1', [task.body.task_id]);
+  const moved = row.due_at.getTime() - Date.parse(dueAt);
+  expect(moved).toBeGreaterThanOrEqual(2000);
+  expect(moved).toBeLessThan(2000 + 1500);
+  expect(row.overdue_check_at.getTime() - row.due_at.getTime()).toBe(hour);
+  // An hour and a second past the original due time is still inside the first hour past the moved one.
+  expect(await sweep({ as_of: at(Date.parse(dueAt) + hour + 1000) })).toMatchObject({ tasks_escalated: 0 });
+  expect(await sweep({ as_of: at(row.due_at.getTime() + hour + 1000) })).toMatchObject({ tasks_escalated: 1 });
+});
 
 test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, priority raised, each level announced once', async () => {
   const { id } = await instance();
@@ -300,14 +319,19 @@ test('an Idempotency-Key replays the same run; bad input is a 4xx naming the pro
   expect(again.status).toBe(200);
   expect(again.body.scheduler_run_id).toBe(first.scheduler_run_id);
   expect(again.headers.get('idempotent-replayed')).toBe('true');
+  const reused = await post(admin, '/api/v1/scheduler/run', { dry_run: false }, { 'Idempotency-Key': key });
+  expect(reused.status).toBe(409);
+  expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
   const foreign = await post(admin, '/api/v1/scheduler/run', { organization_filter: [randomUUID()] });
   expect(foreign.status).toBe(403);
   expect(foreign.body.error.code).toBe('ORGANIZATION_MISMATCH');
-  const badDate = await post(admin, '/api/v1/scheduler/run', { as_of: 'yesterday' });
-  expect(badDate.status).toBe(400);
-  expect(badDate.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
-  expect(JSON.stringify(badDate.body.error.details)).toContain('as_of');
+  for (const asOf of ['yesterday', '9999-12-31T23:00:00-05:00']) {
+    const badDate = await post(admin, '/api/v1/scheduler/run', { as_of: asOf });
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(JSON.stringify(badDate.body.error.details)).toContain('as_of');
+  }
   const notAdmin = await post(owner, '/api/v1/scheduler/run', {});
   expect(notAdmin.status).toBe(403);
   expect(notAdmin.body.error.code).toBe('PERMISSION_DENIED');

@@ -110,8 +110,9 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
   }
 
   async function timers(request: BatchRequest, result: BatchResult) {
-    // "Late" is past due by more than the grace period: Temporal fires timers on time, this is the safety net.
-    const dueBefore = new Date(Date.parse(request.asOf) - durationMs(config.HERA_TIMER_GRACE)).toISOString();
+    // "Late" is past due by more than the grace period: Temporal fires timers on time, this is the safety net. A
+    // timer is late only in real time, so a future `as_of` never fires one early.
+    const dueBefore = new Date(Math.min(Date.parse(request.asOf), Date.now()) - durationMs(config.HERA_TIMER_GRACE)).toISOString();
     const page = await db.withOrg(request.organizationId, (sql) => lateTimers(sql, request.organizationId, dueBefore, request.limit, request.after));
     result.selected = page.rows.length;
     result.next = page.next;
@@ -122,7 +123,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
       }
       await send('timers', result, request.organizationId, row.instance_id, async (handle) => {
         const answer = await handle.executeUpdate(fireTimerUpdate, {
-          args: [{ actor: { userId: systemActorId, roles: ['system'] }, timer_id: row.timer_id, reason: 'late: fired by the SLA sweep' }],
+          args: [{ actor: { userId: systemActorId, roles: ['system'] }, timer_id: row.timer_id, reason: 'late: fired by the SLA sweep', due_by: dueBefore }],
         });
         return { fired: answer.status === 'FIRED' || answer.status === 'FAILED' ? 1 : 0 };
       });

@@ -151,7 +151,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   const tasks = new Map((carried?.tasks ?? []).map((t) => [t.task_id, t]));
   const answers = new Map(carried?.answers ?? []);
   const pause: PauseState = carried?.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
-  let slaDurationMs = carried?.slaDurationMs ?? (definition.sla_hours !== undefined ? definition.sla_hours * 3_600_000 : null);
+  let slaDurationMs = carried?.slaDurationMs ?? (definition.sla_hours !== undefined ? Math.round(definition.sla_hours * 3_600_000) : null);
   const slaClock = (): SlaClock => ({
     slaAt: snapshot.sla_at,
     durationMs: slaDurationMs,
@@ -559,18 +559,28 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     }),
   );
 
+  function requireDueBy(timer: TimerRecord, dueBy: string | undefined): void {
+    if (dueBy !== undefined && Date.parse(timer.fire_at) > Date.parse(dueBy)) {
+      refuse('TIMER_NOT_DUE', 'the timer is not due yet', { timer_id: timer.timer_id, fire_at: timer.fire_at });
+    }
+  }
+
   setHandler(
     fireTimerUpdate,
     (request) =>
       serialize(async () => {
         requireActive();
         requireRunning();
-        return fire(findTimer(request.timer_id));
+        const timer = findTimer(request.timer_id);
+        requireDueBy(timer, request.due_by);
+        return fire(timer);
       }),
     {
       validator: (request) => {
         requireRunning();
-        requirePending(findTimer(request.timer_id));
+        const timer = findTimer(request.timer_id);
+        requirePending(timer);
+        requireDueBy(timer, request.due_by);
       },
     },
   );
@@ -786,7 +796,10 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
     if (pause.pausedAtMs === null) refuse('INSTANCE_NOT_PAUSED', 'the instance is not paused');
   }
 
-  /** Ends the pause: every PENDING timer keeps its remaining time (deadline rewritten), the SLA moves later. */
+  /**
+   * Ends the pause: every PENDING timer keeps its remaining time (deadline rewritten), the SLA moves later, and so
+   * do the due times of open tasks (their overdue levels are counted in unpaused time too).
+   */
   async function doResume(command: AdminCommand): Promise<ResumeAnswer> {
     resumeRefusal();
     const now = Date.now();
@@ -799,6 +812,14 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
         t.fire_at = iso(Date.parse(t.fire_at) + (now - armedAt));
         return { timer_id: t.timer_id, name: t.name, fire_at: t.fire_at };
       });
+    const tasksMoved = [...tasks.values()]
+      .filter((t) => t.state !== 'COMPLETED')
+      .map((t) => {
+        const shift = now - Math.max(pausedAtMs, Date.parse(t.created_at));
+        const due = t.due_at ? iso(Date.parse(t.due_at) + shift) : null;
+        Object.assign(t, { due_at: due, sla_at: iso(Date.parse(t.sla_at) + shift), overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
+        return t;
+      });
     Object.assign(pause, { pausedAtMs: null, reason: null, by: null, totalMs: pause.totalMs + pausedMs });
     const slaAt = snapshot.sla_at ? iso(Date.parse(snapshot.sla_at) + pausedMs) : null;
     Object.assign(snapshot, { paused: false, paused_at: null, pause_reason: null, paused_by: null, sla_at: slaAt });
@@ -809,7 +830,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       command,
       { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
       { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: command.actor, sla_at: slaAt, sla_check_at: nextSlaCheck(slaClock()), pause_total_ms: pause.totalMs },
-      { timersRewritten: rearmed, procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1' },
+      { timersRewritten: rearmed, tasksUpdated: tasksMoved, procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1' },
     );
     return { instance_id: snapshot.instance_id, paused: false, resumed_at: at, resumed_by: command.actor, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
   }
@@ -871,7 +892,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
       // The SLA clock excludes completed pauses; a pause in progress is added when it ends.
       const newSla = iso(Date.parse(snapshot.created_at) + hours * 3_600_000 + pause.totalMs);
       const previous = snapshot.sla_at;
-      slaDurationMs = hours * 3_600_000;
+      slaDurationMs = Math.round(hours * 3_600_000);
       Object.assign(snapshot, { sla_at: newSla, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
       upsertSearchAttributes([{ key: heraSlaAt, value: new Date(newSla) }]);
       const pauseHours = pause.totalMs / 3_600_000;

@@ -127,6 +127,8 @@ export interface TimerCommand {
   actor: Actor;
   timer_id: string;
   reason?: string;
+  /** Fire only a timer due by then (the sweep's safety net; a resume may have moved the deadline since it looked). */
+  due_by?: string;
 }
 
 /** Cancel one timer (by id or by name) or, naming neither, every PENDING timer of the instance. */

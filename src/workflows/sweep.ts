@@ -71,10 +71,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
   const totals: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   let errors = 0;
+  let instancesSeen = 0;
+  const instanceBudgetLeft = () => input.max_instances_per_run === undefined || instancesSeen < input.max_instances_per_run;
   for (const organizationId of organizations) {
     for (const { job, batch } of jobs) {
+      if (job === 'sla' && !instanceBudgetLeft()) continue;
       let after: BatchRequest['after'] = null;
-      let seen = 0;
       do {
         let result: BatchResult;
         try {
@@ -89,9 +91,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
         add(totals, { [`${job}_processed`]: result.selected, ...result.changed });
         add(skipped, result.skipped);
         errors += result.errors;
-        seen += result.selected;
+        if (job === 'sla') instancesSeen += result.selected;
         after = result.next;
-      } while (after && !(job === 'sla' && input.max_instances_per_run !== undefined && seen >= input.max_instances_per_run));
+      } while (after && (job !== 'sla' || instanceBudgetLeft()));
     }
   }
   const report: SweepReport = {

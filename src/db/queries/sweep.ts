@@ -27,7 +27,7 @@ export function slaCandidates(sql: Sql, org: string, asOf: string, limit: number
   return keysetPage<SlaCandidate>(sql, {
     view: 'wf_instances_view',
     columns: `instance_id, definition_code, to_char(sla_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as sla_at,
-              sla_duration_ms::float8 as sla_duration_ms, sla_warning_level, sla_escalation_level`,
+              sla_duration_ms, sla_warning_level, sla_escalation_level`,
     idColumn: 'instance_id',
     sortColumn: 'sla_check_at',
     sortType: 'timestamptz',

@@ -85,11 +85,18 @@ async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 
     child.stderr!.on('data', collect);
     child.once('exit', (code) => reject(new Error(`hera dev exited with ${code}:\n${output}`)));
   });
+  // What it says while stopping, so a failed stop shows why.
+  let tail = '';
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   return {
     info: JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')),
     stop: async () => {
       child.kill('SIGINT');
-      return exited;
+      const code = await exited;
+      if (code !== 0) process.stderr.write(`hera dev exited with ${code}; its last output:\n${tail}\n`);
+      return code;
     },
   };
 }

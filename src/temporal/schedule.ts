@@ -50,6 +50,11 @@ export async function nextSweepAt(client: Client): Promise<string | null> {
   }
 }
 
+/** Asks the schedule to run the sweep now (skipped if a run is in progress, as scheduled runs are). */
+export async function triggerSweep(client: Client): Promise<void> {
+  await client.schedule.getHandle(sweepScheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+}
+
 /**
  * Triggers the schedule and waits for the run it started, answering that run's result; undefined when the
  * schedule started nothing within `waitMs` (a run was already in progress: overlap SKIP).

@@ -14,7 +14,7 @@ import type { Caller } from '../../procedures/types';
 import { openSystem, startApi, type System } from '../../system';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/devServer';
-import { triggerSweepAndWait } from '../../temporal/schedule';
+import { triggerSweep } from '../../temporal/schedule';
 import { createHeraWorker } from '../../worker';
 import { shutdown, untilSignal } from '../lifecycle';
 
@@ -113,8 +113,9 @@ export const devCommand = new Command('dev')
       });
       const caller = { userId: demoAdminId, organizationId: org.id, roles: ['admin', 'manager', 'employee', 'user'] };
       await seedDemo(system, caller);
-      // One sweep right away, so the schedule shows a recent run in the Temporal UI from the start.
-      void triggerSweepAndWait(system.services.temporal).catch((error: unknown) => logger.warn({ error: String(error) }, 'first sweep run failed'));
+      // One sweep right away, so the schedule shows a recent run in the Temporal UI from the start. Only the
+      // trigger is awaited: no call of this process may still be waiting on Temporal when Ctrl-C closes it.
+      if (config.HERA_SWEEP_SCHEDULE === 'on') await triggerSweep(system.services.temporal);
 
       const info = {
         api: api.url,

@@ -29,7 +29,7 @@ export const sweepErrors = new Counter({
 
 export const sweepRuns = new Counter({
   name: 'hera_sweep_runs_total',
-  help: 'Recorded SLA sweep runs, by trigger (schedule, api, cli) and status',
+  help: 'Recorded SLA sweep runs, by trigger (schedule, api) and status',
   labelNames: ['trigger', 'status'] as const,
   registers: [registry],
 });

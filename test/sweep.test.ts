@@ -136,6 +136,25 @@ test('a deadline that really passed is escalated by a sweep at the current time,
   ]);
 });
 
+test('a long run continues as new and still answers one report with every organization counted', async () => {
+  const otherOrg = (await h.organization()).id;
+  const otherOwner = await h.member(otherOrg, ['user']);
+  const started = await Promise.all([instance(), instance()]);
+  for (let i = 0; i < 2; i += 1) {
+    const res = await h.request('POST', '/api/v1/workflows', { token: otherOwner.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' } });
+    expect(res.status).toBe(201);
+  }
+  const workflowId = `sweep-test-${randomUUID()}`;
+  const report = await h.system.services.temporal.workflow.execute('sweepWorkflow', {
+    workflowId,
+    taskQueue: h.env.taskQueue,
+    args: [{ trigger: 'api', organization_filter: [admin.organizationId, otherOrg], as_of: at(Math.max(...started.map((s) => s.slaMs)) + hour), history_limit: 12 }],
+  });
+  expect(report).toMatchObject({ organizations_swept: 2, instances_processed: 4, instances_escalated: 4, notifications_sent: 4, errors: 0 });
+  const { executions } = await h.system.services.temporal.connection.workflowService.listWorkflowExecutions({ namespace: 'default', query: `WorkflowId = "${workflowId}"` });
+  expect(executions.length).toBeGreaterThan(1);
+});
+
 test('two sweeps started at once send each notice once', async () => {
   const started = await Promise.all(Array.from({ length: 5 }, () => instance()));
   const ids = started.map((s) => s.id);

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { durationMs, type Config } from '../config';
-import type { Db } from '../db/pool';
+import type { Db, Sql } from '../db/pool';
 import { platformOrganizationId, systemActorId } from '../db/queries/codes';
 import type { KeysetPosition } from '../db/queries/keyset';
-import { insertSchedulerRun, lateTimers, overdueTasks, slaCandidates, sweepOrganizations } from '../db/queries/sweep';
+import { insertSchedulerRun, lateTimers, overdueTasks, slaCandidates, sweepOrganizations, type LateTimer, type OverdueTask, type SlaCandidate } from '../db/queries/sweep';
 import { logger } from '../logger';
 import { sweepChanges, sweepDuration, sweepErrors, sweepRuns } from '../metrics';
 import { refusalFrom } from '../temporal/commands';
@@ -64,92 +64,91 @@ export interface SweepDeps {
 export function sweepActivities({ db, temporal, config }: SweepDeps) {
   const operationsTeam = config.HERA_OPERATIONS_TEAM;
 
-  async function send(job: SweepJob, result: BatchResult, organizationId: string, instanceId: string, act: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<Record<string, number>>) {
-    try {
-      const handle = temporal.workflow.getHandle(instanceWorkflowId(organizationId, instanceId));
-      const changed = await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () => act(handle));
-      for (const [key, n] of Object.entries(changed)) {
-        result.changed[key] = (result.changed[key] ?? 0) + n;
-        if (n > 0) sweepChanges.inc({ job, change: key }, n);
-      }
-    } catch (error) {
-      const refusal = refusalFrom(error);
-      const code = refusal?.code ?? (error instanceof WorkflowNotFoundError ? 'INSTANCE_NOT_RUNNING' : undefined);
-      if (code) {
-        result.skipped[code] = (result.skipped[code] ?? 0) + 1;
-        return;
-      }
-      result.errors += 1;
-      sweepErrors.inc({ job });
-      logger.warn({ job, organizationId, instanceId, error: String((error as Error).message ?? error) }, 'sweep item failed; the next run retries it');
-    }
+  type Handle = ReturnType<Client['workflow']['getHandle']>;
+  type Counts = Record<string, number>;
+  const addCounts = (into: Counts, from: Counts) => {
+    for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+  };
+
+  /** One job: what is due (a page of a read model), what a row would change, and the Update that changes it. */
+  interface Job<Row extends { instance_id: string }> {
+    select(request: BatchRequest): (sql: Sql) => Promise<{ rows: Row[]; next: KeysetPosition | null }>;
+    wouldChange(row: Row, request: BatchRequest): Counts;
+    act(handle: Handle, row: Row, request: BatchRequest): Promise<Counts>;
   }
 
-  async function sla(request: BatchRequest, result: BatchResult) {
-    const page = await db.withOrg(request.organizationId, (sql) => slaCandidates(sql, request.organizationId, request.asOf, request.limit, request.after));
-    result.selected = page.rows.length;
-    result.next = page.next;
-    const asOfMs = Date.parse(request.asOf);
-    await eachLimited(page.rows, async (row) => {
-      if (request.dryRun) {
-        const decision = slaDecision(
-          { slaAt: row.sla_at, durationMs: row.sla_duration_ms, warningLevel: row.sla_warning_level, escalationLevel: row.sla_escalation_level },
-          asOfMs,
-        );
-        const add = (key: string, n: number) => (result.changed[key] = (result.changed[key] ?? 0) + n);
-        add('warned', decision.warn !== null ? 1 : 0);
-        add('escalated', decision.escalate.length ? 1 : 0);
-        add('notifications', (decision.warn !== null ? 1 : 0) + decision.escalate.length);
-        return;
-      }
-      await send('sla', result, request.organizationId, row.instance_id, async (handle) => {
-        const answer = await handle.executeUpdate(checkSlaUpdate, { args: [{ as_of: request.asOf, operations_team: operationsTeam }] });
-        return { warned: answer.warned ? 1 : 0, escalated: answer.escalated_levels.length ? 1 : 0, notifications: answer.notifications };
-      });
-    });
-  }
-
-  async function timers(request: BatchRequest, result: BatchResult) {
-    // "Late" is past due by more than the grace period: Temporal fires timers on time, this is the safety net. A
-    // timer is late only in real time, so a future `as_of` never fires one early.
-    const dueBefore = new Date(Math.min(Date.parse(request.asOf), Date.now()) - durationMs(config.HERA_TIMER_GRACE)).toISOString();
-    const page = await db.withOrg(request.organizationId, (sql) => lateTimers(sql, request.organizationId, dueBefore, request.limit, request.after));
+  /** A job's page: counted on a dry run, otherwise each row sent to its instance's workflow. */
+  async function runJob<Row extends { instance_id: string }>(job: Job<Row>, request: BatchRequest, result: BatchResult): Promise<void> {
+    const page = await db.withOrg(request.organizationId, job.select(request));
     result.selected = page.rows.length;
     result.next = page.next;
     await eachLimited(page.rows, async (row) => {
       if (request.dryRun) {
-        result.changed.fired = (result.changed.fired ?? 0) + 1;
+        addCounts(result.changed, job.wouldChange(row, request));
         return;
       }
-      await send('timers', result, request.organizationId, row.instance_id, async (handle) => {
-        const answer = await handle.executeUpdate(fireTimerUpdate, {
-          args: [{ actor: { userId: systemActorId, roles: ['system'] }, timer_id: row.timer_id, reason: 'late: fired by the SLA sweep', due_by: dueBefore }],
-        });
-        return { fired: answer.status === 'FIRED' || answer.status === 'FAILED' ? 1 : 0 };
-      });
+      try {
+        const handle = temporal.workflow.getHandle(instanceWorkflowId(request.organizationId, row.instance_id));
+        const changed = await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () => job.act(handle, row, request));
+        addCounts(result.changed, changed);
+        for (const [change, n] of Object.entries(changed)) if (n > 0) sweepChanges.inc({ job: request.job, change }, n);
+      } catch (error) {
+        const code = refusalFrom(error)?.code ?? (error instanceof WorkflowNotFoundError ? 'INSTANCE_NOT_RUNNING' : undefined);
+        if (code) {
+          addCounts(result.skipped, { [code]: 1 });
+          return;
+        }
+        result.errors += 1;
+        sweepErrors.inc({ job: request.job });
+        logger.warn({ job: request.job, organizationId: request.organizationId, instanceId: row.instance_id, error: String((error as Error).message ?? error) }, 'sweep item failed; the next run retries it');
+      }
     });
   }
 
-  async function tasks(request: BatchRequest, result: BatchResult) {
-    const page = await db.withOrg(request.organizationId, (sql) => overdueTasks(sql, request.organizationId, request.asOf, request.limit, request.after));
-    result.selected = page.rows.length;
-    result.next = page.next;
-    const asOfMs = Date.parse(request.asOf);
-    await eachLimited(page.rows, async (row) => {
-      if (request.dryRun) {
-        const levels = Math.max(0, overdueLevel(row.due_at, asOfMs) - row.overdue_level);
-        result.changed.tasks_escalated = (result.changed.tasks_escalated ?? 0) + (levels > 0 ? 1 : 0);
-        result.changed.notifications = (result.changed.notifications ?? 0) + levels;
-        return;
-      }
-      await send('tasks', result, request.organizationId, row.instance_id, async (handle) => {
-        const answer = await handle.executeUpdate(escalateOverdueTaskUpdate, { args: [{ task_id: row.task_id, as_of: request.asOf, operations_team: operationsTeam }] });
-        return { tasks_escalated: answer.escalated_levels.length ? 1 : 0, notifications: answer.notifications };
-      });
-    });
-  }
+  const sla: Job<SlaCandidate> = {
+    select: (r) => (sql) => slaCandidates(sql, r.organizationId, r.asOf, r.limit, r.after),
+    wouldChange(row, r) {
+      const decision = slaDecision(
+        { slaAt: row.sla_at, durationMs: row.sla_duration_ms, warningLevel: row.sla_warning_level, escalationLevel: row.sla_escalation_level },
+        Date.parse(r.asOf),
+      );
+      const warned = decision.warn !== null ? 1 : 0;
+      return { warned, escalated: decision.escalate.length ? 1 : 0, notifications: warned + decision.escalate.length };
+    },
+    async act(handle, _row, r) {
+      const answer = await handle.executeUpdate(checkSlaUpdate, { args: [{ as_of: r.asOf, operations_team: operationsTeam }] });
+      return { warned: answer.warned ? 1 : 0, escalated: answer.escalated_levels.length ? 1 : 0, notifications: answer.notifications };
+    },
+  };
 
-  const handlers: Record<SweepJob, (request: BatchRequest, result: BatchResult) => Promise<void>> = { sla, timers, tasks };
+  // "Late" is past due by more than the grace period: Temporal fires timers on time, this is the safety net. A
+  // timer is late only in real time, so a future `as_of` never fires one early.
+  const dueBefore = (r: BatchRequest) => new Date(Math.min(Date.parse(r.asOf), Date.now()) - durationMs(config.HERA_TIMER_GRACE)).toISOString();
+  const timers: Job<LateTimer> = {
+    select: (r) => (sql) => lateTimers(sql, r.organizationId, dueBefore(r), r.limit, r.after),
+    wouldChange: () => ({ fired: 1 }),
+    async act(handle, row, r) {
+      // The instance re-checks the deadline: a resume may have moved it since the selection.
+      const answer = await handle.executeUpdate(fireTimerUpdate, {
+        args: [{ actor: { userId: systemActorId, roles: ['system'] }, timer_id: row.timer_id, reason: 'late: fired by the SLA sweep', due_by: dueBefore(r) }],
+      });
+      return { fired: answer.status === 'FIRED' || answer.status === 'FAILED' ? 1 : 0 };
+    },
+  };
+
+  const tasks: Job<OverdueTask> = {
+    select: (r) => (sql) => overdueTasks(sql, r.organizationId, r.asOf, r.limit, r.after),
+    wouldChange(row, r) {
+      const levels = Math.max(0, overdueLevel(row.due_at, Date.parse(r.asOf)) - row.overdue_level);
+      return { tasks_escalated: levels > 0 ? 1 : 0, notifications: levels };
+    },
+    async act(handle, row, r) {
+      const answer = await handle.executeUpdate(escalateOverdueTaskUpdate, { args: [{ task_id: row.task_id, as_of: r.asOf, operations_team: operationsTeam }] });
+      return { tasks_escalated: answer.escalated_levels.length ? 1 : 0, notifications: answer.notifications };
+    },
+  };
+
+  const jobs = { sla, timers, tasks } as const;
 
   return {
     async sweepOrganizations({ filter }: { filter: string[] | null }): Promise<string[]> {
@@ -159,7 +158,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
     /** One page of one job in one organization. */
     async sweepBatch(request: BatchRequest): Promise<BatchResult> {
       const result: BatchResult = { selected: 0, changed: {}, skipped: {}, errors: 0, next: null };
-      await handlers[request.job](request, result);
+      await runJob(jobs[request.job] as Job<{ instance_id: string }>, request, result);
       return result;
     },
 

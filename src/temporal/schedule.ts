@@ -62,7 +62,7 @@ export async function triggerSweep(client: Client): Promise<void> {
 export async function triggerSweepAndWait(client: Client, waitMs = 15_000): Promise<unknown> {
   const handle = client.schedule.getHandle(sweepScheduleId);
   const before = (await handle.describe()).info.recentActions.at(-1)?.takenAt.getTime() ?? 0;
-  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  await triggerSweep(client);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     const latest = (await handle.describe()).info.recentActions.at(-1);

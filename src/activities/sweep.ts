@@ -33,7 +33,7 @@ export interface BatchResult {
   next: KeysetPosition | null;
 }
 
-/** How many instance workflows one batch talks to at once (bench/sweep.ts: 45 escalations/s on 2 cores). */
+/** How many instance workflows one batch talks to at once (bench/sweep.ts: 45–56 escalations/s on 2 cores). */
 const concurrency = 32;
 /** An instance that does not answer in this time (its worker gone, its task failing) is left for the next run. */
 const itemTimeoutMs = 20_000;

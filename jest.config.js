@@ -1,10 +1,28 @@
-/** Integration tests share one Temporal dev server and one database: run them in band. */
+/**
+ * Two tiers. `workflow`: the instance workflow on a Temporal dev server of its own with in-memory activities
+ * (no database). `integration`: everything against one Temporal dev server, one database and one worker that
+ * the global setup starts, so its suites run in band.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  globalSetup: '<rootDir>/test/support/globalSetup.ts',
-  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 60000,
+  projects: [
+    {
+      displayName: 'workflow',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/workflow'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/*.test.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    },
+  ],
 };

@@ -1,7 +1,9 @@
 import type { Db } from '../db/pool';
 import { insertEffects, type NewEffect } from '../db/queries/effects';
 import { insertInstanceHeader, insertStepLine, patchInstanceHeader } from '../db/queries/instances';
-import { insertTask, insertTimers, moveTimer, type TaskRecord, type TimerRecord } from '../db/queries/timersAndTasks';
+import { insertTask, insertTimers, moveTimer } from '../db/queries/timersAndTasks';
+import type { TaskRecord } from '../domain/task';
+import type { TimerRecord } from '../domain/timer';
 import { evaluateGuard, type GuardOutcome } from '../definitions/guards';
 import type { WorkflowDefinition } from '../definitions/schema';
 import type { InstanceSnapshot } from '../workflows/messages';

@@ -11,27 +11,7 @@ import { refusalFrom } from '../temporal/commands';
 import { instanceWorkflowId } from '../temporal/ids';
 import { checkSlaUpdate, escalateOverdueTaskUpdate, fireTimerUpdate } from '../workflows/messages';
 import { overdueLevel, slaDecision } from '../workflows/sla';
-import type { SweepReport } from '../workflows/sweep';
-
-export type SweepJob = 'sla' | 'timers' | 'tasks';
-
-export interface BatchRequest {
-  job: SweepJob;
-  organizationId: string;
-  asOf: string;
-  dryRun: boolean;
-  limit: number;
-  after: KeysetPosition | null;
-}
-
-export interface BatchResult {
-  selected: number;
-  /** What changed (or would change, on a dry run): warned, escalated, fired, tasks_escalated, notifications. */
-  changed: Record<string, number>;
-  skipped: Record<string, number>;
-  errors: number;
-  next: KeysetPosition | null;
-}
+import { addCounts, type BatchRequest, type BatchResult, type SweepReport } from '../workflows/sweepContract';
 
 /** How many instance workflows one batch talks to at once (bench/sweep.ts: 45–56 escalations/s on 2 cores). */
 const concurrency = 32;
@@ -66,9 +46,6 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
 
   type Handle = ReturnType<Client['workflow']['getHandle']>;
   type Counts = Record<string, number>;
-  const addCounts = (into: Counts, from: Counts) => {
-    for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
-  };
 
   /** One job: what is due (a page of a read model), what a row would change, and the Update that changes it. */
   interface Job<Row extends { instance_id: string }> {

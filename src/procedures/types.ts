@@ -5,7 +5,7 @@ import type { Db } from '../db/pool';
 import type { AuditEvent } from '../db/queries/audit';
 import type { DefinitionCatalog } from '../definitions/catalog';
 import type { RoleDirectory } from '../directory/roles';
-import type { Actor } from '../workflows/messages';
+import type { Actor } from '../domain/actor';
 
 /** What procedures may use: views for reads, Temporal for writes, definitions and the role directory. */
 export interface Services {

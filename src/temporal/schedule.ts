@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { SweepInput } from '../workflows/sweep';
+import type { SweepInput } from '../workflows/sweepContract';
 
 /** The one schedule that runs the SLA sweep; operators find it under this id in the Temporal UI. */
 export const sweepScheduleId = 'hera-wf-sweep';

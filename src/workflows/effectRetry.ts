@@ -1,23 +1,18 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { HeraActivities } from '../activities';
+import { effectOptions, persistenceOptions, type EffectActivities, type EffectRecordActivities } from './instance/context';
 import type { EffectRetry } from './machine';
 import type { EffectRetryAnswer, EffectRetryRequest } from './messages';
-
-const records = proxyActivities<HeraActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
 
 /**
  * Runs a step's permanently failed effects again (optionally only some codes), each with the definition's retry
  * policy and its original id, so a webhook sees the same Idempotency-Key. Successes leave `effects_failed`.
  */
 export async function retryStepEffects(
+  acts: { effectRecords: EffectRecordActivities; effects: EffectActivities },
   organizationId: string,
   request: Pick<EffectRetryRequest, 'step_id' | 'effect_filter'>,
-  retry: EffectRetry,
 ): Promise<EffectRetryAnswer> {
-  const effects = proxyActivities<HeraActivities>({ startToCloseTimeout: '2m', retry });
+  const { effectRecords: records, effects } = acts;
   const failed = await records.failedEffects({ organizationId, stepId: request.step_id });
   const chosen = request.effect_filter ? failed.filter((f) => request.effect_filter!.includes(f.effect_smart_code)) : failed;
   if (chosen.length === 0) {
@@ -61,5 +56,9 @@ export async function effectRetryWorkflow(input: {
   request: Pick<EffectRetryRequest, 'step_id' | 'effect_filter'>;
   retry: EffectRetry;
 }): Promise<EffectRetryAnswer> {
-  return retryStepEffects(input.organizationId, input.request, input.retry);
+  const acts = {
+    effectRecords: proxyActivities<EffectRecordActivities>(persistenceOptions),
+    effects: proxyActivities<EffectActivities>(effectOptions(input.retry)),
+  };
+  return retryStepEffects(acts, input.organizationId, input.request);
 }

@@ -1,6 +1,9 @@
 import type { PinnedDefinition } from '../definitions/schema';
+import type { Priority } from '../domain/task';
 
 /** Pure state-machine decisions over a pinned definition; no I/O, safe inside workflow code. */
+
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function initialState(definition: PinnedDefinition, requested?: string): string {
   const state = requested ?? definition.initial_state;
@@ -88,7 +91,6 @@ export function effectRetry(definition: Pick<PinnedDefinition, 'effect_retry'>):
   };
 }
 
-export type Priority = 'low' | 'medium' | 'high' | 'urgent';
 export const priorities: readonly Priority[] = ['low', 'medium', 'high', 'urgent'];
 export const priorityRank = (p: Priority) => priorities.indexOf(p);
 

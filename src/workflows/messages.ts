@@ -1,12 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { TaskRecord, TimerRecord } from '../db/queries/timersAndTasks';
 import type { PinnedDefinition } from '../definitions/schema';
-
-/** Who asked: the token's user and roles, or the fixed system actor for schedules and workers. */
-export interface Actor {
-  userId: string;
-  roles: string[];
-}
+import type { Actor } from '../domain/actor';
+import type { TaskRecord } from '../domain/task';
+import type { TimerRecord } from '../domain/timer';
 
 export interface SubjectRef {
   entity_id: string;
@@ -242,15 +238,18 @@ export const escalateTaskUpdate = defineUpdate<TaskAnswer, [TaskEscalateRequest]
 export const checkSlaUpdate = defineUpdate<SlaCheckAnswer, [SlaCheckRequest]>('checkSla');
 export const escalateOverdueTaskUpdate = defineUpdate<OverdueTaskAnswer, [OverdueTaskRequest]>('escalateOverdueTask');
 
-/**
- * An operator command. From the API `actor` is the caller's user id; from the Temporal UI it is whatever the
- * operator typed (a name or an id), recorded as given.
- */
+/** An operator command on the instance. */
 export interface AdminCommand {
-  actor: string;
+  actor: Actor;
   reason?: string;
-  /** Set by the API; absent for signals, which the workflow audits itself. */
-  via_api?: boolean;
+  /** The workflow writes the command's audit event itself: set for signals, which no procedure ran (and so none audited). */
+  audit?: boolean;
+}
+
+/** What an operator types into the Temporal UI's Send Signal dialog: a name, recorded as given, and a reason. */
+export interface OperatorSignal {
+  actor?: string;
+  reason?: string;
 }
 
 export interface ReassignCommand extends AdminCommand {
@@ -320,9 +319,9 @@ export interface EffectRetryAnswer {
 export const pauseUpdate = defineUpdate<PauseAnswer, [AdminCommand]>('pause');
 export const resumeUpdate = defineUpdate<ResumeAnswer, [AdminCommand]>('resume');
 export const reassignUpdate = defineUpdate<ReassignAnswer, [ReassignCommand]>('reassign');
-export const pauseSignal = defineSignal<[AdminCommand]>('pause');
-export const resumeSignal = defineSignal<[AdminCommand]>('resume');
-export const reassignSignal = defineSignal<[ReassignCommand]>('reassign');
+export const pauseSignal = defineSignal<[OperatorSignal]>('pause');
+export const resumeSignal = defineSignal<[OperatorSignal]>('resume');
+export const reassignSignal = defineSignal<[OperatorSignal & Pick<ReassignCommand, 'owner_team' | 'owner_user_id'>]>('reassign');
 export const slaRecalcUpdate = defineUpdate<SlaRecalcAnswer, [SlaRecalcRequest]>('slaRecalc');
 export const reassignTaskUpdate = defineUpdate<TaskAnswer, [TaskReassignRequest]>('reassignTask');
 export const retryEffectsUpdate = defineUpdate<EffectRetryAnswer, [EffectRetryRequest]>('retryEffects');

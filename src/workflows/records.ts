@@ -4,7 +4,7 @@ import type { OrgChange } from '../activities/records';
 import type { UserChange } from '../db/queries/directory';
 
 /** Organization records outside any instance (directory, definitions): one short workflow per change. */
-const records = proxyActivities<HeraActivities>({
+const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition'>>({
   startToCloseTimeout: '30s',
   // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },

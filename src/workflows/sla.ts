@@ -2,7 +2,7 @@
  * The sweep's tiers as pure functions, shared by the instance workflow (which decides) and the sweep's dry
  * runs (which only count): SLA warnings, SLA breach escalation levels and overdue-task levels.
  */
-import type { NewNotification } from '../db/queries/effects';
+import type { NewNotification } from '../domain/notification';
 
 const hourMs = 3_600_000;
 

@@ -1,61 +1,9 @@
 import { ActivityFailure, continueAsNew, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { HeraActivities } from '../activities';
-import type { BatchRequest, BatchResult, SweepJob } from '../activities/sweep';
-
-export interface SweepInput {
-  trigger: 'schedule' | 'api';
-  /** Count what would change and change nothing. */
-  dry_run?: boolean;
-  /** Only these organizations (an API run always names its caller's); absent = every organization. */
-  organization_filter?: string[] | null;
-  /** Evaluate as if it were this moment (ISO-8601); absent = the run's own time. */
-  as_of?: string;
-  /** Stop looking at instances' SLAs past this many in one run (the next run goes on). */
-  max_instances_per_run?: number;
-  /** Continue as new past this many history events (default 10,000). */
-  history_limit?: number;
-  /** Set when a long run continues as new: where it was and what it counted. */
-  progress?: SweepProgress;
-}
-
-export interface SweepProgress {
-  startedMs: number;
-  asOf: string;
-  organizationsSwept: number;
-  remaining: string[];
-  /** The organization in hand, the index of its job in `jobs`, and where that job's next batch starts. */
-  position: { organizationId: string; job: number; after: BatchRequest['after'] } | null;
-  totals: Record<string, number>;
-  skipped: Record<string, number>;
-  errors: number;
-  instancesSeen: number;
-}
+import { addCounts, type BatchResult, type SweepInput, type SweepJob, type SweepProgress, type SweepReport } from './sweepContract';
 
 /** A run continues as new past this many history events by default (each batch adds about six). */
 const defaultHistoryLimit = 10_000;
-
-/** The run's answer and record (background §5 names, plus the breakdown an operator needs). */
-export interface SweepReport {
-  scheduler_run_id: string;
-  workflow_id: string;
-  trigger: SweepInput['trigger'];
-  dry_run: boolean;
-  as_of: string;
-  organizations_swept: number;
-  instances_processed: number;
-  instances_warned: number;
-  instances_escalated: number;
-  timers_processed: number;
-  timers_fired: number;
-  tasks_processed: number;
-  tasks_escalated: number;
-  notifications_sent: number;
-  /** Items left alone and why (NOTHING_DUE when another run got there first, INSTANCE_PAUSED, …). */
-  skipped: Record<string, number>;
-  errors: number;
-  started_at: string;
-  run_duration_ms: number;
-}
 
 /** Batch sizes of background §5 (instances 100, timers 500, tasks 200). */
 const jobs: Array<{ job: SweepJob; batch: number }> = [
@@ -64,11 +12,11 @@ const jobs: Array<{ job: SweepJob; batch: number }> = [
   { job: 'tasks', batch: 200 },
 ];
 
-const { sweepOrganizations, recordSweepRun } = proxyActivities<HeraActivities>({
+const { sweepOrganizations, recordSweepRun } = proxyActivities<Pick<HeraActivities, 'sweepOrganizations' | 'recordSweepRun'>>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5 },
 });
-const { sweepBatch } = proxyActivities<HeraActivities>({
+const { sweepBatch } = proxyActivities<Pick<HeraActivities, 'sweepBatch'>>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '1m',
   retry: { initialInterval: '2s', maximumAttempts: 3 },
@@ -89,10 +37,6 @@ async function begin(input: SweepInput): Promise<SweepProgress> {
     errors: 0,
     instancesSeen: 0,
   };
-}
-
-function add(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
 /**
@@ -136,8 +80,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
       nextJob();
       continue;
     }
-    add(totals, { [`${job}_processed`]: result.selected, ...result.changed });
-    add(skipped, result.skipped);
+    addCounts(totals, { [`${job}_processed`]: result.selected, ...result.changed });
+    addCounts(skipped, result.skipped);
     progress.errors += result.errors;
     if (job === 'sla') progress.instancesSeen += result.selected;
     if (result.next && (job !== 'sla' || instanceBudgetLeft())) position.after = result.next;

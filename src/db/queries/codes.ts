@@ -26,7 +26,7 @@ export const transactionTypes = {
   schedulerRun: 'WF_SCHEDULER_RUN',
 } as const;
 
-export { systemActorId } from '../../actors';
+export { systemActorId } from '../../domain/actor';
 
 /** The platform's own organization (migration 012): owner of records that span tenants, such as sweep runs. */
 export const platformOrganizationId = '00000000-0000-4000-8000-0000000000f0';

@@ -1,4 +1,5 @@
 import type { Sql } from '../pool';
+import type { NewNotification } from '../../domain/notification';
 import { smartCodes, transactionTypes } from './codes';
 
 export interface NewEffect {
@@ -61,14 +62,6 @@ export async function addFailedEffect(sql: Sql, org: string, stepId: string, cod
       where organization_id = $1 and id = $2 and not coalesce(line_data->'effects_failed', '[]') ? $3`,
     [org, stepId, code, actor],
   );
-}
-
-export interface NewNotification {
-  idemKey: string;
-  instanceId: string;
-  template: string;
-  recipient: Record<string, unknown>;
-  payload: Record<string, unknown>;
 }
 
 /** Writes an outbox row; its idempotency key makes a repeat a no-op. */

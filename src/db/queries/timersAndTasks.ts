@@ -1,50 +1,7 @@
 import type { Sql } from '../pool';
+import type { TaskRecord } from '../../domain/task';
+import type { TimerRecord } from '../../domain/timer';
 import { smartCodes, transactionTypes } from './codes';
-
-/** A timer as the instance workflow holds it and its WF_TIMER record stores it. */
-export interface TimerRecord {
-  timer_id: string;
-  instance_id: string;
-  name: string;
-  fire_at: string;
-  on_fire: Record<string, unknown>;
-  status: 'PENDING' | 'FIRING' | 'FIRED' | 'CANCELLED' | 'FAILED';
-  source: 'definition' | 'api';
-  on_enter: string | null;
-  /** When it was armed; a pause shifts its deadline by the paused time after this. */
-  set_at?: string;
-  fired_at?: string | null;
-  cancelled_at?: string | null;
-  reason?: string | null;
-}
-
-/** The flat `task` JSON of a WF_TASK entity. */
-export interface TaskRecord {
-  task_id: string;
-  instance_id: string;
-  title: string;
-  body: string;
-  state: 'OPEN' | 'CLAIMED' | 'COMPLETED';
-  assignee_role: string | null;
-  assignee_user_id: string | null;
-  priority: 'low' | 'medium' | 'high' | 'urgent';
-  due_at: string | null;
-  sla_at: string;
-  created_at: string;
-  claimed_at: string | null;
-  completed_at: string | null;
-  completed_by: string | null;
-  outcome: string | null;
-  notes: string | null;
-  escalation_count: number;
-  escalated_at: string | null;
-  escalation_history: Array<Record<string, unknown>>;
-  reassigned_at?: string | null;
-  reassigned_by?: string | null;
-  /** Overdue levels the sweep reached (1 = an hour late, 2 = four hours) and when the next one falls due. */
-  overdue_level?: number;
-  overdue_check_at?: string | null;
-}
 
 export async function insertTimers(sql: Sql, org: string, timers: TimerRecord[], at: string, actor: string): Promise<void> {
   for (const timer of timers) {

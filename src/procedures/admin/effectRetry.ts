@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { findInstanceAnswer, stepExists } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
@@ -30,7 +31,7 @@ export const effectRetryProcedure = defineProcedure({
     }));
     if (!found.instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id });
     if (!found.step) throw new Refusal('STEP_NOT_FOUND', 'the instance has no such step', { step_id });
-    const request = { actor: { userId: caller.userId, roles: caller.roles }, step_id, effect_filter };
+    const request = { actor: actorOf(caller), step_id, effect_filter };
     try {
       return await services.temporal.workflow.getHandle(instanceWorkflowId(org, instance_id)).executeUpdate(retryEffectsUpdate, { args: [request] });
     } catch (error) {

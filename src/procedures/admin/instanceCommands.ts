@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate } from '../../workflows/messages';
 import { sendInstanceUpdate } from '../instance/send';
 import { defineProcedure } from '../types';
@@ -10,7 +11,7 @@ export const instancePause = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
   input: z.strictObject({ instance_id: z.guid(), reason }),
   handle: ({ instance_id, reason }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, pauseUpdate, { actor: caller.userId, reason, via_api: true }),
+    sendInstanceUpdate(services, caller.organizationId, instance_id, pauseUpdate, { actor: actorOf(caller), reason }),
 });
 
 /** INSTANCE.RESUME: timers keep their remaining time, the SLA moves later by the paused time. */
@@ -18,7 +19,7 @@ export const instanceResume = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
   input: z.strictObject({ instance_id: z.guid(), notes: reason, reason }),
   handle: ({ instance_id, notes, reason }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, resumeUpdate, { actor: caller.userId, reason: notes ?? reason, via_api: true }),
+    sendInstanceUpdate(services, caller.organizationId, instance_id, resumeUpdate, { actor: actorOf(caller), reason: notes ?? reason }),
 });
 
 /** INSTANCE.REASSIGN: exactly one of a team or a user of the directory owns the instance. */
@@ -31,7 +32,7 @@ export const instanceReassign = defineProcedure({
     reason,
   }),
   handle: ({ instance_id, ...command }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, reassignUpdate, { actor: caller.userId, ...command, via_api: true }),
+    sendInstanceUpdate(services, caller.organizationId, instance_id, reassignUpdate, { actor: actorOf(caller), ...command }),
 });
 
 /** INSTANCE.SLA.RECALC: created + SLA hours (override or definition) + the time spent paused. */
@@ -44,9 +45,8 @@ export const instanceSlaRecalc = defineProcedure({
   }),
   handle: ({ instance_id, sla_override_hours, recalc_reason }, { caller, services }) =>
     sendInstanceUpdate(services, caller.organizationId, instance_id, slaRecalcUpdate, {
-      actor: caller.userId,
+      actor: actorOf(caller),
       sla_override_hours,
       reason: recalc_reason,
-      via_api: true,
     }),
 });

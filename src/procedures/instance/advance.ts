@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { findStepByKey } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { advanceUpdate } from '../../workflows/messages';
@@ -40,7 +41,7 @@ export const advance = defineProcedure({
         to_state: input.to_state,
         actor_role: input.actor_role,
         payload: input.payload,
-        actor: { userId: caller.userId, roles: caller.roles },
+        actor: actorOf(caller),
         idempotency_key: key,
         request_hash: requestHash,
         correlation_id: correlationId,

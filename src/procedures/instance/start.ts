@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
@@ -66,7 +67,7 @@ export const start = defineProcedure({
               initialState: input.initial_state,
               subjectRef: input.subject_ref ?? null,
               context: input.context,
-              actor: { userId: caller.userId, roles: caller.roles },
+              actor: actorOf(caller),
               correlationId,
               requestHash,
               historyLimit: services.config.HERA_HISTORY_LIMIT,

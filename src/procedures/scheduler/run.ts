@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HeraError, Refusal } from '../../errors';
 import { nextSweepAt, sweepScheduleId } from '../../temporal/schedule';
-import type { SweepInput, SweepReport } from '../../workflows/sweep';
+import type { SweepInput, SweepReport } from '../../workflows/sweepContract';
 import { uuidFromKey } from '../idempotency';
 import { defineProcedure } from '../types';
 

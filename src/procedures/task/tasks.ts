@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { taskInstance } from '../../db/queries/timersAndTasks';
 import { Refusal } from '../../errors';
 import {
@@ -7,14 +8,12 @@ import {
   createTaskUpdate,
   escalateTaskUpdate,
   reassignTaskUpdate,
-  type Actor,
   type TaskAnswer,
 } from '../../workflows/messages';
 import { sendInstanceUpdate } from '../instance/send';
 import { defineProcedure, type ProcedureContext } from '../types';
 
 const priority = z.enum(['low', 'medium', 'high', 'urgent']);
-const actorOf = ({ caller }: ProcedureContext): Actor => ({ userId: caller.userId, roles: caller.roles });
 
 /** Sends a task command to the workflow of the task's instance (found through the read model). */
 async function sendTaskUpdate<Arg extends { task_id: string }>(
@@ -49,7 +48,7 @@ export const taskCreate = defineProcedure({
     if (task.due_at && Date.parse(task.due_at) <= Date.now()) {
       throw new Refusal('INVALID_DUE_DATE', 'due_at is in the past', { due_at: task.due_at });
     }
-    const { task: created } = await sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, createTaskUpdate, { actor: actorOf(ctx), ...task });
+    const { task: created } = await sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, createTaskUpdate, { actor: actorOf(ctx.caller), ...task });
     return created;
   },
 });
@@ -59,7 +58,7 @@ export const taskClaim = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TASK.CLAIM.V1',
   input: z.strictObject({ task_id: z.guid() }),
   async handle(input, ctx) {
-    const { task } = await sendTaskUpdate(ctx, claimTaskUpdate, { actor: actorOf(ctx), ...input });
+    const { task } = await sendTaskUpdate(ctx, claimTaskUpdate, { actor: actorOf(ctx.caller), ...input });
     return { task_id: task.task_id, state: task.state, assignee_user_id: task.assignee_user_id, claimed_at: task.claimed_at };
   },
 });
@@ -74,7 +73,7 @@ export const taskComplete = defineProcedure({
     advance_workflow: z.strictObject({ to_state: z.string().min(1), payload: z.record(z.string(), z.unknown()).default({}) }).optional(),
   }),
   async handle(input, ctx) {
-    const { task, workflow_advanced, warning } = await sendTaskUpdate(ctx, completeTaskUpdate, { actor: actorOf(ctx), ...input });
+    const { task, workflow_advanced, warning } = await sendTaskUpdate(ctx, completeTaskUpdate, { actor: actorOf(ctx.caller), ...input });
     return {
       task_id: task.task_id,
       state: task.state,
@@ -97,7 +96,7 @@ export const taskEscalate = defineProcedure({
     new_priority: priority.optional(),
   }),
   async handle(input, ctx) {
-    const { task } = await sendTaskUpdate(ctx, escalateTaskUpdate, { actor: actorOf(ctx), ...input });
+    const { task } = await sendTaskUpdate(ctx, escalateTaskUpdate, { actor: actorOf(ctx.caller), ...input });
     return {
       task_id: task.task_id,
       escalated_to: { role: task.assignee_role, user_id: task.assignee_user_id },
@@ -118,7 +117,7 @@ export const taskReassign = defineProcedure({
     reason: z.string().max(1000).optional(),
   }),
   async handle(input, ctx) {
-    const { task } = await sendTaskUpdate(ctx, reassignTaskUpdate, { actor: actorOf(ctx), ...input });
+    const { task } = await sendTaskUpdate(ctx, reassignTaskUpdate, { actor: actorOf(ctx.caller), ...input });
     return {
       task_id: task.task_id,
       assignee_role: task.assignee_role,

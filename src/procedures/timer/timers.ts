@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { checkRefs } from '../../definitions/registry';
 import { definitionSchema } from '../../definitions/schema';
@@ -45,7 +46,7 @@ export const timerSet = defineProcedure({
     }
     const { instance_id, ...timer } = input;
     return sendInstanceUpdate(services, caller.organizationId, instance_id, setTimerUpdate, {
-      actor: { userId: caller.userId, roles: caller.roles },
+      actor: actorOf(caller),
       ...timer,
     });
   },
@@ -59,7 +60,7 @@ export const timerCancel = defineProcedure({
     .refine((c) => c.timer_id === undefined || c.name === undefined, { message: 'give timer_id or name, not both', path: ['name'] }),
   async handle({ instance_id, ...command }, { caller, services }) {
     return sendInstanceUpdate(services, caller.organizationId, instance_id, cancelTimerUpdate, {
-      actor: { userId: caller.userId, roles: caller.roles },
+      actor: actorOf(caller),
       ...command,
     });
   },
@@ -71,7 +72,7 @@ export const timerFire = defineProcedure({
   input: z.strictObject({ instance_id: z.guid(), timer_id: z.guid() }),
   async handle({ instance_id, ...command }, { caller, services }) {
     return sendInstanceUpdate(services, caller.organizationId, instance_id, fireTimerUpdate, {
-      actor: { userId: caller.userId, roles: caller.roles },
+      actor: actorOf(caller),
       ...command,
     });
   },

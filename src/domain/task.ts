@@ -1,0 +1,29 @@
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
+
+/** The flat `task` JSON of a WF_TASK entity. */
+export interface TaskRecord {
+  task_id: string;
+  instance_id: string;
+  title: string;
+  body: string;
+  state: 'OPEN' | 'CLAIMED' | 'COMPLETED';
+  assignee_role: string | null;
+  assignee_user_id: string | null;
+  priority: Priority;
+  due_at: string | null;
+  sla_at: string;
+  created_at: string;
+  claimed_at: string | null;
+  completed_at: string | null;
+  completed_by: string | null;
+  outcome: string | null;
+  notes: string | null;
+  escalation_count: number;
+  escalated_at: string | null;
+  escalation_history: Array<Record<string, unknown>>;
+  reassigned_at?: string | null;
+  reassigned_by?: string | null;
+  /** Overdue levels the sweep reached (1 = an hour late, 2 = four hours) and when the next one falls due. */
+  overdue_level?: number;
+  overdue_check_at?: string | null;
+}

@@ -1,0 +1,16 @@
+/** A timer as the instance workflow holds it and its WF_TIMER record stores it. */
+export interface TimerRecord {
+  timer_id: string;
+  instance_id: string;
+  name: string;
+  fire_at: string;
+  on_fire: Record<string, unknown>;
+  status: 'PENDING' | 'FIRING' | 'FIRED' | 'CANCELLED' | 'FAILED';
+  source: 'definition' | 'api';
+  on_enter: string | null;
+  /** When it was armed; a pause shifts its deadline by the paused time after this. */
+  set_at?: string;
+  fired_at?: string | null;
+  cancelled_at?: string | null;
+  reason?: string | null;
+}

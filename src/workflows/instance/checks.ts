@@ -1,0 +1,219 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { Actor } from '../../domain/actor';
+import type { TaskRecord } from '../../domain/task';
+import type { TimerRecord } from '../../domain/timer';
+import { chooseTransition, maxPendingTimers, maxTimerDelayMs, priorityRank, timerDelayMs, type TransitionChoice } from '../machine';
+import type {
+  AdvanceReply,
+  AdvanceRequest,
+  ReassignCommand,
+  SlaCheckRequest,
+  SlaRecalcRequest,
+  TaskCommand,
+  TaskEscalateRequest,
+  TaskReassignRequest,
+  TimerCancelRequest,
+  TimerCommand,
+  TimerSetRequest,
+} from '../messages';
+import { overdueLevel, slaDecision } from '../sla';
+import type { InstanceContext } from './context';
+import type { InstanceState } from './state';
+
+/*
+ * Every precondition of the instance's commands, written once: each Update's validator calls its check (so a
+ * refusal leaves no trace in history) and its handler calls it again first (the state may have moved since).
+ * All are pure and synchronous; directory lookups are the handlers' own.
+ */
+
+/** A refusal the caller sees as its HERA error code (non-retryable: an ordinary Error would fail the task). */
+export function refuse(code: string, message: string, details: Record<string, unknown> = {}): never {
+  throw ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
+}
+
+export function requireActive(state: InstanceState): void {
+  if (!state.active) {
+    refuse('INSTANCE_FINALIZED', `the instance is in its terminal state ${state.snapshot.current_state}`, { current_state: state.snapshot.current_state });
+  }
+}
+
+/** While paused nothing moves: no transition (admins included), no timer fire, no new effect. */
+export function requireRunning(state: InstanceState): void {
+  if (state.paused) {
+    refuse('INSTANCE_PAUSED', 'the instance is paused', { paused_at: state.snapshot.paused_at ?? null, pause_reason: state.pause.reason });
+  }
+}
+
+export function createdCheck({ input }: InstanceContext, requestHash: string): void {
+  if (requestHash !== input.requestHash) refuse('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key started an instance with another request');
+}
+
+/** An advance is a replay (answered as before), or a transition the actor may take now. */
+export function advanceCheck({ definition, state }: InstanceContext, request: AdvanceRequest): { replay: AdvanceReply } | { choice: Extract<TransitionChoice, { ok: true }> } {
+  if (request.idempotency_key) {
+    const prior = state.answers.get(request.idempotency_key);
+    if (prior && prior.requestHash !== request.request_hash) refuse('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request');
+    if (prior) return { replay: { answer: prior.answer, replayed: true } };
+  }
+  requireActive(state);
+  requireRunning(state);
+  const choice = chooseTransition(definition, state.snapshot.current_state, request.to_state, request.actor.roles, request.actor_role);
+  if (!choice.ok) refuse(choice.code, choice.message, choice.details);
+  return { choice };
+}
+
+// ---- timers ----------------------------------------------------------------------------------------
+
+export function findTimer(state: InstanceState, timerId: string): TimerRecord {
+  const timer = state.timers.get(timerId);
+  if (!timer) refuse('TIMER_NOT_FOUND', 'no such timer on this instance', { timer_id: timerId });
+  return timer;
+}
+
+export function requirePending(timer: TimerRecord): void {
+  if (timer.status !== 'PENDING') refuse('TIMER_ALREADY_FIRED', `the timer is ${timer.status}`, { timer_id: timer.timer_id, status: timer.status });
+}
+
+/** A new timer: a sane delay, room for it, and (when named) a name no pending timer has. Answers the delay. */
+export function setTimerCheck(state: InstanceState, { name, ...request }: TimerSetRequest): number {
+  requireActive(state);
+  const delay = timerDelayMs(request);
+  if (!(delay > 0) || delay > maxTimerDelayMs) refuse('INVALID_DURATION', 'the delay must be positive and at most 30 days', { delay_ms: delay });
+  const pending = state.pendingTimers();
+  if (pending.length >= maxPendingTimers) refuse('TOO_MANY_TIMERS', `at most ${maxPendingTimers} pending timers per instance`, { current_count: pending.length });
+  if (name !== undefined && pending.some((t) => t.name === name)) refuse('DUPLICATE_TIMER_NAME', `a pending timer is already named ${name}`, { name });
+  return delay;
+}
+
+/** The timers a cancel takes: one by id, the PENDING ones of a name, or every PENDING one. */
+export function cancelChoice(state: InstanceState, request: TimerCancelRequest): TimerRecord[] {
+  if (request.timer_id !== undefined) {
+    const timer = findTimer(state, request.timer_id);
+    requirePending(timer);
+    return [timer];
+  }
+  if (request.name !== undefined) {
+    const named = [...state.timers.values()].filter((t) => t.name === request.name);
+    if (named.length === 0) refuse('TIMER_NOT_FOUND', `no timer named ${request.name}`, { name: request.name });
+    const chosen = named.filter((t) => t.status === 'PENDING');
+    if (chosen.length === 0) refuse('TIMER_ALREADY_FIRED', `the timer ${request.name} is no longer PENDING`, { name: request.name });
+    return chosen;
+  }
+  const chosen = state.pendingTimers();
+  if (chosen.length === 0) refuse('NO_PENDING_TIMERS', 'the instance has no pending timers');
+  return chosen;
+}
+
+/** A fire: a running instance, a PENDING timer, and (for the sweep) one still due by its moment. */
+export function fireCheck(state: InstanceState, request: TimerCommand): TimerRecord {
+  requireActive(state);
+  requireRunning(state);
+  const timer = findTimer(state, request.timer_id);
+  requirePending(timer);
+  if (request.due_by !== undefined && Date.parse(timer.fire_at) > Date.parse(request.due_by)) {
+    refuse('TIMER_NOT_DUE', 'the timer is not due yet', { timer_id: timer.timer_id, fire_at: timer.fire_at });
+  }
+  return timer;
+}
+
+// ---- tasks -----------------------------------------------------------------------------------------
+
+export function findTask(state: InstanceState, taskId: string): TaskRecord {
+  const task = state.tasks.get(taskId);
+  if (!task) refuse('TASK_NOT_FOUND', 'no such task', { task_id: taskId });
+  return task;
+}
+
+export function requireOpenTask(task: TaskRecord): void {
+  if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
+}
+
+/** A claim: an OPEN task offered to a role the claimant holds. */
+export function claimCheck(state: InstanceState, request: TaskCommand): TaskRecord {
+  const task = findTask(state, request.task_id);
+  if (task.state !== 'OPEN') refuse('TASK_NOT_OPEN', `the task is ${task.state}`, { task_state: task.state });
+  if (!task.assignee_role) refuse('TASK_ALREADY_ASSIGNED', 'the task is assigned to a person', { assignee_user_id: task.assignee_user_id });
+  if (!request.actor.roles.includes(task.assignee_role) && !request.actor.roles.includes('system')) {
+    refuse('UNAUTHORIZED_ROLE', `claiming needs the role ${task.assignee_role}`, { assignee_role: task.assignee_role });
+  }
+  return task;
+}
+
+/** A completion: by the task's assignee (its person, else a holder of its role) or the system. */
+export function completeCheck(state: InstanceState, request: TaskCommand): TaskRecord {
+  const task = findTask(state, request.task_id);
+  requireOpenTask(task);
+  const { actor } = request;
+  const mayComplete = actor.roles.includes('system') || (task.assignee_user_id ? task.assignee_user_id === actor.userId : actor.roles.includes(task.assignee_role ?? ''));
+  if (!mayComplete) refuse('UNAUTHORIZED_ASSIGNEE', 'only the task’s assignee may complete it', { assignee_user_id: task.assignee_user_id, assignee_role: task.assignee_role });
+  return task;
+}
+
+/** An escalation: of an unfinished task, never lowering its priority. */
+export function escalateCheck(task: TaskRecord, request: Pick<TaskEscalateRequest, 'new_priority'>): void {
+  requireOpenTask(task);
+  if (request.new_priority && priorityRank(request.new_priority) < priorityRank(task.priority)) {
+    refuse('INVALID_PRIORITY', `priority only rises: ${task.priority} → ${request.new_priority} is lower`, { current: task.priority });
+  }
+}
+
+/** The sweep's overdue escalation: a running instance and an unfinished task with a level newly due at `asOfMs`. */
+export function overdueCheck(state: InstanceState, taskId: string, asOfMs: number): TaskRecord {
+  const task = findTask(state, taskId);
+  requireActive(state);
+  requireRunning(state);
+  requireOpenTask(task);
+  if (overdueLevel(task.due_at, asOfMs) <= (task.overdue_level ?? 0)) {
+    refuse('NOTHING_DUE', 'no overdue level is newly due for this task', { task_id: task.task_id, overdue_level: task.overdue_level ?? 0 });
+  }
+  return task;
+}
+
+/** A task reassignment: by an admin, the system or its assignee, of an unfinished task, to exactly one assignee. */
+export function reassignTaskCheck(state: InstanceState, request: TaskReassignRequest): TaskRecord {
+  const task = findTask(state, request.task_id);
+  const privileged = hasAnyRole(request.actor, ['admin', 'system']);
+  if (!privileged && task.assignee_user_id !== request.actor.userId) {
+    refuse('PERMISSION_DENIED', 'only an admin or the task’s assignee may reassign it', { assignee_user_id: task.assignee_user_id });
+  }
+  requireOpenTask(task);
+  if ((request.assignee_role === undefined) === (request.assignee_user_id === undefined)) refuse('INVALID_ASSIGNEE', 'give exactly one of assignee_role or assignee_user_id');
+  return task;
+}
+
+const hasAnyRole = (actor: Actor, roles: string[]) => roles.some((r) => actor.roles.includes(r));
+
+// ---- operator commands -----------------------------------------------------------------------------
+
+export function pauseCheck(state: InstanceState): void {
+  requireActive(state);
+  if (state.paused) refuse('INSTANCE_ALREADY_PAUSED', 'the instance is already paused', { paused_at: state.snapshot.paused_at ?? null });
+}
+
+export function resumeCheck(state: InstanceState): void {
+  requireActive(state);
+  if (!state.paused) refuse('INSTANCE_NOT_PAUSED', 'the instance is not paused');
+}
+
+export function reassignCheck(state: InstanceState, command: ReassignCommand): void {
+  requireActive(state);
+  if ((command.owner_team === undefined) === (command.owner_user_id === undefined)) refuse('INVALID_OWNER_ASSIGNMENT', 'give exactly one of owner_team or owner_user_id');
+}
+
+/** A recalculation needs SLA hours: the override, else the definition's. Answers them. */
+export function slaRecalcCheck({ definition, state }: InstanceContext, request: SlaRecalcRequest): number {
+  requireActive(state);
+  const hours = request.sla_override_hours ?? definition.sla_hours;
+  if (hours === undefined) refuse('NO_SLA_RULES', `${definition.code} has no SLA and no override was given`);
+  return hours;
+}
+
+/** The sweep's SLA check: a running instance with a level newly due at `as_of`. */
+export function slaCheck(state: InstanceState, request: SlaCheckRequest): void {
+  requireActive(state);
+  requireRunning(state);
+  if (!slaDecision(state.slaClock(), Date.parse(request.as_of)).changed) {
+    const { sla_at, sla_warning_level, sla_escalation_level } = state.snapshot;
+    refuse('NOTHING_DUE', 'no SLA level is newly due', { sla_at, sla_warning_level: sla_warning_level ?? 0, sla_escalation_level: sla_escalation_level ?? 0 });
+  }
+}

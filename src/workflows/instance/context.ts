@@ -1,0 +1,80 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { HeraActivities } from '../../activities';
+import type { PinnedDefinition } from '../../definitions/schema';
+import { effectRetry, type EffectRetry } from '../machine';
+import type { InstanceInput } from '../messages';
+import type { InstanceState } from './state';
+
+/** Writes of the instance's own records (header, steps, audit). */
+export type RecordActivities = Pick<HeraActivities, 'createInstanceRecord' | 'applyTransition' | 'recordStepNote' | 'recordAdminChange' | 'recordAudit'>;
+export type TimerActivities = Pick<HeraActivities, 'recordTimers' | 'moveTimerFromPending' | 'settleTimer'>;
+export type TaskActivities = Pick<HeraActivities, 'saveTasks'>;
+/** Questions to the organization's directory (who manages whom, does a team exist). */
+export type DirectoryActivities = Pick<HeraActivities, 'managerOf' | 'directoryHas'>;
+/** Bookkeeping of effects: a failed one settled, a step's failed ones read, reopened and cleared on retry. */
+export type EffectRecordActivities = Pick<HeraActivities, 'settleFailedEffect' | 'failedEffects' | 'reopenEffect' | 'clearFailedEffect'>;
+/** Running an effect: the definition's retry policy applies. */
+export type EffectActivities = Pick<HeraActivities, 'executeEffect'>;
+
+/** Every activity the instance workflow calls; a stand-in for tests implements exactly these. */
+export type InstanceActivities = RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities & EffectActivities;
+
+export interface InstanceActs {
+  records: RecordActivities;
+  timers: TimerActivities;
+  tasks: TaskActivities;
+  directory: DirectoryActivities;
+  effectRecords: EffectRecordActivities;
+  effects: EffectActivities;
+}
+
+/** Persistence retries until the database answers: a change is never dropped because it was down. */
+export const persistenceOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+};
+
+/** Effects run with the definition's retry policy (or the one an effect retry was given). */
+export const effectOptions = (retry: EffectRetry): ActivityOptions => ({ startToCloseTimeout: '2m', retry });
+
+/** Runs work one at a time, in arrival order, across its awaits. */
+export type Serialize = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** Handlers interleave at every `await` (TRAPS): each change to the instance waits for the one before it. */
+function serializer(): Serialize {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** What every capability of the instance works with. */
+export interface InstanceContext {
+  input: InstanceInput;
+  definition: PinnedDefinition;
+  organizationId: string;
+  state: InstanceState;
+  serialize: Serialize;
+  acts: InstanceActs;
+}
+
+export function createContext(input: InstanceInput, state: InstanceState): InstanceContext {
+  const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
+  return {
+    input,
+    definition: input.definition,
+    organizationId: input.organizationId,
+    state,
+    serialize: serializer(),
+    acts: {
+      records: persistence,
+      timers: persistence,
+      tasks: persistence,
+      directory: persistence,
+      effectRecords: persistence,
+      effects: proxyActivities<EffectActivities>(effectOptions(effectRetry(input.definition))),
+    },
+  };
+}

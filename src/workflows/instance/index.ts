@@ -1,0 +1,78 @@
+import { allHandlersFinished, condition, continueAsNew, uuid4, workflowInfo } from '@temporalio/workflow';
+import { initialState } from '../machine';
+import type { InstanceInput, InstanceSnapshot } from '../messages';
+import { nextSlaCheck } from '../sla';
+import { refuse } from './checks';
+import { createContext, type InstanceContext } from './context';
+import { registerHandlers } from './handlers';
+import { onEnter } from './records';
+import { InstanceState } from './state';
+import { fireDue } from './timers';
+
+/**
+ * One HERA workflow instance: the only writer of its records, so every change to it (transitions, timers,
+ * tasks, effects, operator commands) is decided here, one at a time. Its capabilities live beside this file:
+ * `transitions`, `timers`, `tasks`, `operations`, `slaCheck`; their preconditions in `checks`; the one
+ * table of handlers in `handlers`; everything it knows in `state`.
+ */
+export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
+  const ctx = createContext(input, stateOf(input));
+  registerHandlers(ctx);
+  if (!input.carried) await createRecord(ctx);
+  return run(ctx);
+}
+
+function stateOf(input: InstanceInput): InstanceState {
+  if (input.carried) return InstanceState.fromCarried(input.carried);
+  try {
+    return InstanceState.fromInput(input, initialState(input.definition, input.initialState), Date.now());
+  } catch (error) {
+    refuse('INVALID_STATE', (error as Error).message);
+  }
+}
+
+/** A new instance: its header, first step line, and the timers and tasks of its first state, in one transaction. */
+async function createRecord(ctx: InstanceContext): Promise<void> {
+  const { input, state } = ctx;
+  const { snapshot } = state;
+  state.announce(input);
+  const startedMs = Date.parse(snapshot.created_at);
+  const { timersSet, tasksCreated } = state.active ? onEnter(input.definition, snapshot.instance_id, snapshot.current_state, startedMs) : { timersSet: [], tasksCreated: [] };
+  await ctx.acts.records.createInstanceRecord({
+    snapshot,
+    stepId: uuid4(),
+    actorUserId: input.actor.userId,
+    actorRole: input.actor.roles[0] ?? null,
+    correlationId: input.correlationId,
+    requestHash: input.requestHash,
+    timersSet,
+    tasksCreated,
+    sla: { duration_ms: state.slaClock().durationMs, check_at: nextSlaCheck(state.slaClock()) },
+  });
+  state.addTimers(timersSet);
+  state.addTasks(tasksCreated);
+  state.created = true;
+}
+
+/**
+ * Fires timers when due; lives until a terminal state and settled effects; continues as new when history
+ * grows. Each exit test is also a wake-up condition, so the loop never spins on a condition already true.
+ */
+async function run(ctx: InstanceContext): Promise<InstanceSnapshot> {
+  const { input, state } = ctx;
+  const historyTooLong = () => workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && workflowInfo().historyLength > input.historyLimit);
+  const done = () => !state.active && state.pendingEffects === 0 && allHandlersFinished();
+  const rollOver = () => historyTooLong() && state.pendingEffects === 0;
+  for (;;) {
+    if (done()) return state.snapshot;
+    if (rollOver()) break;
+    const next = state.nextDeadline();
+    const wakeUp = () => state.woken || done() || rollOver();
+    if (next === Infinity) await condition(wakeUp);
+    else await condition(wakeUp, Math.max(1, next - Date.now()));
+    state.clearWake();
+    if (state.active && !state.paused && state.dueTimers(Date.now()).length) await ctx.serialize(() => fireDue(ctx));
+  }
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof instanceWorkflow>({ ...input, carried: state.toCarried() });
+}

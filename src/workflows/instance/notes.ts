@@ -1,0 +1,77 @@
+import { uuid4 } from '@temporalio/workflow';
+import { actorLabel } from '../../domain/actor';
+import type { NewNotification } from '../../domain/notification';
+import type { TaskRecord } from '../../domain/task';
+import { iso } from '../machine';
+import type { AdminCommand } from '../messages';
+import type { InstanceContext } from './context';
+
+/** The audit event of an operator command the workflow audits itself (a signal, which no procedure ran). */
+export function auditOf({ state }: InstanceContext, procedure: string, command: AdminCommand, outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) {
+  return {
+    event_id: uuid4(),
+    procedure_code: procedure,
+    outcome,
+    error_code: errorCode,
+    actor_user_id: command.actor.userId,
+    actor: actorLabel(command.actor),
+    instance_id: state.snapshot.instance_id,
+    reason: command.reason ?? null,
+    correlation_id: null,
+    source: 'signal' as const,
+  };
+}
+
+export interface NoteExtras {
+  procedure: string;
+  timersRewritten?: Array<{ timer_id: string; fire_at: string }>;
+  tasksUpdated?: TaskRecord[];
+  notifications?: NewNotification[];
+}
+
+/**
+ * Writes a step note that does not move the state (an operator command, an SLA level, a task reassignment)
+ * with its header change, in one transaction; audited here when the command asks for it. Answers its time.
+ */
+export async function recordNote(
+  ctx: InstanceContext,
+  note: string,
+  command: AdminCommand,
+  details: Record<string, unknown>,
+  headerPatch: Record<string, unknown>,
+  extra: NoteExtras,
+): Promise<string> {
+  const { acts, organizationId, state } = ctx;
+  const at = iso(Date.now());
+  const actorUserId = command.actor.userId;
+  await acts.records.recordAdminChange({
+    organizationId,
+    instanceId: state.snapshot.instance_id,
+    stepId: uuid4(),
+    lineNumber: state.nextLine,
+    at,
+    actorUserId,
+    lineData: {
+      from: state.snapshot.current_state,
+      to: state.snapshot.current_state,
+      by: null,
+      actor_user_id: actorUserId,
+      actor: actorLabel(command.actor),
+      note,
+      reason: command.reason ?? null,
+      ...details,
+      effects_failed: [],
+      guards_executed: [],
+      effects_queued: [],
+      timestamp: at,
+    },
+    headerPatch,
+    status: state.snapshot.status,
+    timersRewritten: extra.timersRewritten ?? [],
+    tasksUpdated: extra.tasksUpdated ?? [],
+    notifications: extra.notifications ?? [],
+    audit: command.audit ? auditOf(ctx, extra.procedure, command, 'SUCCESS', null) : null,
+  });
+  state.appendStep(at);
+  return at;
+}

@@ -1,0 +1,142 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { actorLabel, systemActorId, type Actor } from '../../domain/actor';
+import { retryStepEffects } from '../effectRetry';
+import { iso } from '../machine';
+import type {
+  AdminCommand,
+  EffectRetryAnswer,
+  EffectRetryRequest,
+  OperatorSignal,
+  PauseAnswer,
+  ReassignAnswer,
+  ReassignCommand,
+  ResumeAnswer,
+  SlaRecalcAnswer,
+  SlaRecalcRequest,
+} from '../messages';
+import { nextSlaCheck } from '../sla';
+import { pauseCheck, reassignCheck, refuse, resumeCheck, slaRecalcCheck } from './checks';
+import type { InstanceContext } from './context';
+import { auditOf, recordNote } from './notes';
+
+/** Operator commands: pause, resume, reassign, SLA recalculation, effect retry. */
+
+export const procedures = {
+  pause: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
+  resume: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
+  reassign: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
+} as const;
+
+export async function pause(ctx: InstanceContext, command: AdminCommand): Promise<PauseAnswer> {
+  const { state } = ctx;
+  pauseCheck(state);
+  const by = actorLabel(command.actor);
+  state.setPaused(Date.now(), command.reason ?? null, by);
+  const { paused_at, pause_reason } = state.snapshot;
+  await recordNote(ctx, 'PAUSE', command, {}, { paused: true, paused_at, pause_reason, paused_by: by }, { procedure: procedures.pause });
+  return { instance_id: state.snapshot.instance_id, paused: true, paused_at: paused_at!, pause_reason: pause_reason ?? null, paused_by: by };
+}
+
+/** Ends the pause; the paused time moves every clock of the instance (see `InstanceState.setResumed`). */
+export async function resume(ctx: InstanceContext, command: AdminCommand): Promise<ResumeAnswer> {
+  const { state } = ctx;
+  resumeCheck(state);
+  const now = Date.now();
+  const { pausedMs, rearmed, tasksMoved } = state.setResumed(now);
+  const by = actorLabel(command.actor);
+  const slaAt = state.snapshot.sla_at;
+  const at = await recordNote(
+    ctx,
+    'RESUME',
+    command,
+    { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
+    { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: by, sla_at: slaAt, sla_check_at: nextSlaCheck(state.slaClock()), pause_total_ms: state.pause.totalMs },
+    { timersRewritten: rearmed, tasksUpdated: tasksMoved, procedure: procedures.resume },
+  );
+  return { instance_id: state.snapshot.instance_id, paused: false, resumed_at: at, resumed_by: by, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
+}
+
+export async function reassign(ctx: InstanceContext, command: ReassignCommand): Promise<ReassignAnswer> {
+  const { state, acts, organizationId } = ctx;
+  reassignCheck(state, command);
+  if (command.owner_team !== undefined && !(await acts.directory.directoryHas({ organizationId, team: command.owner_team }))) {
+    refuse('TEAM_NOT_FOUND', `no team ${command.owner_team}`, { owner_team: command.owner_team });
+  }
+  if (command.owner_user_id !== undefined && !(await acts.directory.directoryHas({ organizationId, userId: command.owner_user_id }))) {
+    refuse('USER_NOT_FOUND', 'no such user in the directory', { owner_user_id: command.owner_user_id });
+  }
+  const previous = { owner_team: state.snapshot.owner_team, owner_user_id: state.snapshot.owner_user_id };
+  const owner = { owner_team: command.owner_team ?? null, owner_user_id: command.owner_user_id ?? null };
+  state.setOwner(owner);
+  const by = actorLabel(command.actor);
+  const at = await recordNote(
+    ctx,
+    'REASSIGN',
+    command,
+    { previous_owner: previous, new_owner: owner },
+    { ...owner, reassigned_at: iso(Date.now()), reassigned_by: by },
+    { procedure: procedures.reassign },
+  );
+  return { instance_id: state.snapshot.instance_id, ...owner, reassigned_at: at, reassigned_by: by };
+}
+
+/** A new deadline: created + SLA hours + the completed pauses (a pause in progress is added when it ends). */
+export async function recalculateSla(ctx: InstanceContext, request: SlaRecalcRequest): Promise<SlaRecalcAnswer> {
+  const { state } = ctx;
+  const hours = slaRecalcCheck(ctx, request);
+  const newSla = iso(Date.parse(state.snapshot.created_at) + hours * 3_600_000 + state.pause.totalMs);
+  const previous = state.snapshot.sla_at;
+  const durationMs = Math.round(hours * 3_600_000);
+  state.setSla(newSla, durationMs);
+  const pauseHours = state.pause.totalMs / 3_600_000;
+  const at = await recordNote(
+    ctx,
+    'SLA_RECALC',
+    request,
+    { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours },
+    { sla_at: newSla, sla_recalc_at: iso(Date.now()), sla_duration_ms: durationMs, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null, sla_check_at: nextSlaCheck(state.slaClock()) },
+    { procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1' },
+  );
+  return { instance_id: state.snapshot.instance_id, previous_sla_at: previous, new_sla_at: newSla, pause_time_hours: pauseHours, sla_recalc_at: at };
+}
+
+/**
+ * Re-runs a step's failed effects. The retry itself runs beside the instance's other commands, not in its
+ * serializer: with the definition's retry policy it can take minutes, and it changes no instance state (each
+ * effect is guarded in the database); only its step note is serialized.
+ */
+export async function retryEffects(ctx: InstanceContext, request: EffectRetryRequest): Promise<EffectRetryAnswer> {
+  const answer = await retryStepEffects(ctx.acts, ctx.organizationId, request);
+  await ctx.serialize(() =>
+    recordNote(ctx, 'EFFECT_RETRY', { actor: request.actor }, { retried_step_id: request.step_id, ...answer }, {}, { procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1' }),
+  );
+  return answer;
+}
+
+/** An operator in the Temporal UI: named as they typed it; a user id when they typed one, else the system. */
+function operatorActor(typed: unknown): Actor {
+  const name = String(typed ?? 'temporal-ui');
+  const userId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name) ? name : systemActorId;
+  return { userId, roles: [], name };
+}
+
+/**
+ * A Temporal UI signal runs the same command as its Update, audited by the workflow. Signals cannot answer:
+ * a refused one is audited with its reason and otherwise ignored.
+ */
+export function fromSignal<P extends OperatorSignal>(
+  ctx: InstanceContext,
+  procedure: string,
+  work: (ctx: InstanceContext, command: AdminCommand & Omit<P, 'actor'>) => Promise<unknown>,
+): (payload: P) => void {
+  return (payload) =>
+    void ctx.serialize(async () => {
+      const command = { ...payload, actor: operatorActor(payload?.actor), audit: true };
+      try {
+        await work(ctx, command);
+      } catch (error) {
+        if (!(error instanceof ApplicationFailure)) throw error;
+        await ctx.acts.records.recordAudit({ organizationId: ctx.organizationId, event: auditOf(ctx, procedure, command, 'REFUSED', error.type ?? null) });
+      }
+    });
+}

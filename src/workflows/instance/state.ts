@@ -1,0 +1,246 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { TaskRecord } from '../../domain/task';
+import type { TimerRecord } from '../../domain/timer';
+import { heraDefinitionCode, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
+import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
+import { iso } from '../machine';
+import { nextOverdueCheck, type SlaClock, type SlaDecision } from '../sla';
+import { newSnapshot } from './records';
+
+type IdempotentAnswer = { requestHash: string; answer: AdvanceAnswer };
+
+/** What entering a state changes besides the state: timers cancelled and set, tasks created. */
+export interface StateEntry {
+  to: string;
+  status: InstanceSnapshot['status'];
+  at: string;
+  nowMs: number;
+  cancelled: TimerRecord[];
+  timersSet: TimerRecord[];
+  tasksCreated: TaskRecord[];
+}
+
+/**
+ * Everything one instance workflow knows. Its methods are the only code that counts step lines, wakes the
+ * timer loop or upserts search attributes, so those three never drift apart from the state they describe.
+ */
+export class InstanceState {
+  readonly snapshot: InstanceSnapshot;
+  readonly createdAnswer: InstanceSnapshot;
+  /** The record is written (START's Update waits for it); how many times START was answered. */
+  created: boolean;
+  createdReplies: number;
+  readonly timers: Map<string, TimerRecord>;
+  readonly tasks: Map<string, TaskRecord>;
+  /** ADVANCE's answers by Idempotency-Key (the newest 200 are carried over). */
+  readonly answers: Map<string, IdempotentAnswer>;
+  readonly pause: PauseState;
+  /** Effects still running; the workflow neither ends nor continues as new until they settle. */
+  pendingEffects = 0;
+  private lineCount: number;
+  private stateEnteredAt: number;
+  private slaDurationMs: number | null;
+  private wake = false;
+
+  private constructor(carried: CarriedState, created: boolean) {
+    this.snapshot = carried.snapshot;
+    this.createdAnswer = carried.createdAnswer;
+    this.created = created;
+    this.createdReplies = carried.createdReplies;
+    this.lineCount = carried.lineCount;
+    this.stateEnteredAt = carried.stateEnteredAt;
+    this.timers = new Map(carried.timers.map((t) => [t.timer_id, t]));
+    this.tasks = new Map(carried.tasks.map((t) => [t.task_id, t]));
+    this.answers = new Map(carried.answers);
+    this.pause = carried.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
+    this.slaDurationMs = carried.slaDurationMs ?? null;
+  }
+
+  /** A new instance in `state`, started now. */
+  static fromInput(input: InstanceInput, state: string, startedMs: number): InstanceState {
+    const { definition } = input;
+    const snapshot = newSnapshot(input, state, startedMs);
+    const slaDurationMs = definition.sla_hours !== undefined ? Math.round(definition.sla_hours * 3_600_000) : null;
+    const fresh = { snapshot, createdAnswer: { ...snapshot }, createdReplies: 0, lineCount: 1, stateEnteredAt: startedMs, timers: [], tasks: [], answers: [] };
+    return new InstanceState({ ...fresh, slaDurationMs }, false);
+  }
+
+  /** The instance as the previous run handed it over on continue-as-new. */
+  static fromCarried(carried: CarriedState): InstanceState {
+    return new InstanceState(carried, true);
+  }
+
+  /** What the next run needs: absolute deadlines, live timers, the newest idempotency answers. */
+  toCarried(): CarriedState {
+    return {
+      snapshot: this.snapshot,
+      createdAnswer: this.createdAnswer,
+      createdReplies: this.createdReplies,
+      lineCount: this.lineCount,
+      stateEnteredAt: this.stateEnteredAt,
+      timers: [...this.timers.values()].filter((t) => t.status === 'PENDING' || t.status === 'FIRING'),
+      tasks: [...this.tasks.values()],
+      answers: [...this.answers.entries()].slice(-200),
+      pause: this.pause,
+      slaDurationMs: this.slaDurationMs,
+    };
+  }
+
+  // ---- reading -------------------------------------------------------------------------------------
+
+  get active(): boolean {
+    return this.snapshot.status === 'active';
+  }
+
+  get paused(): boolean {
+    return this.pause.pausedAtMs !== null;
+  }
+
+  /** The line number the next step note takes. */
+  get nextLine(): number {
+    return this.lineCount + 1;
+  }
+
+  /** How long the instance has been in its current state. */
+  timeInStateMs(nowMs: number): number {
+    return nowMs - this.stateEnteredAt;
+  }
+
+  pendingTimers(): TimerRecord[] {
+    return [...this.timers.values()].filter((t) => t.status === 'PENDING');
+  }
+
+  /** The PENDING timers due at `nowMs`, earliest first. */
+  dueTimers(nowMs: number): TimerRecord[] {
+    return this.pendingTimers()
+      .filter((t) => Date.parse(t.fire_at) <= nowMs)
+      .sort((a, b) => a.fire_at.localeCompare(b.fire_at));
+  }
+
+  /** When the timer loop must look next: the earliest PENDING deadline; never while paused. */
+  nextDeadline(): number {
+    if (this.paused) return Infinity;
+    return this.pendingTimers().reduce((min, t) => Math.min(min, Date.parse(t.fire_at)), Infinity);
+  }
+
+  openTasks(): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => t.state !== 'COMPLETED');
+  }
+
+  slaClock(): SlaClock {
+    return {
+      slaAt: this.snapshot.sla_at,
+      durationMs: this.slaDurationMs,
+      warningLevel: this.snapshot.sla_warning_level ?? 0,
+      escalationLevel: this.snapshot.sla_escalation_level ?? 0,
+    };
+  }
+
+  /** Set by any change that may move the next timer deadline, so the timer loop looks again. */
+  get woken(): boolean {
+    return this.wake;
+  }
+
+  clearWake(): void {
+    this.wake = false;
+  }
+
+  // ---- changing ------------------------------------------------------------------------------------
+
+  /** Announces a new instance to Temporal's visibility (the UI's filters). */
+  announce(input: InstanceInput): void {
+    upsertSearchAttributes([
+      { key: heraOrganizationId, value: input.organizationId },
+      { key: heraDefinitionCode, value: input.definition.code },
+      { key: heraState, value: this.snapshot.current_state },
+      { key: heraPaused, value: false },
+      { key: heraOwner, value: input.actor.userId },
+      ...(this.snapshot.sla_at ? [{ key: heraSlaAt, value: new Date(this.snapshot.sla_at) }] : []),
+    ]);
+  }
+
+  /** A step line was written (a note, or the record of a new instance's first tasks and timers). */
+  appendStep(at?: string): void {
+    this.lineCount += 1;
+    if (at !== undefined) this.snapshot.updated_at = at;
+  }
+
+  addTimers(timers: TimerRecord[]): void {
+    for (const timer of timers) this.timers.set(timer.timer_id, timer);
+    this.wake = true;
+  }
+
+  cancelTimers(timers: TimerRecord[], at: string, reason: string | null): void {
+    for (const timer of timers) Object.assign(timer, { status: 'CANCELLED', cancelled_at: at, reason });
+    this.wake = true;
+  }
+
+  addTasks(tasks: TaskRecord[]): void {
+    for (const task of tasks) this.tasks.set(task.task_id, task);
+  }
+
+  /** A transition was persisted: its step line, the new state, and what leaving and entering changed. */
+  enterState(entry: StateEntry): void {
+    this.appendStep();
+    this.stateEnteredAt = entry.nowMs;
+    this.cancelTimers(entry.cancelled, entry.at, 'state exited');
+    this.addTimers(entry.timersSet);
+    this.addTasks(entry.tasksCreated);
+    Object.assign(this.snapshot, { current_state: entry.to, status: entry.status, updated_at: entry.at });
+    upsertSearchAttributes([{ key: heraState, value: entry.to }]);
+  }
+
+  /** Stops every clock of the instance: timers, SLA and task due times. */
+  setPaused(nowMs: number, reason: string | null, by: string): void {
+    Object.assign(this.pause, { pausedAtMs: nowMs, reason, by });
+    Object.assign(this.snapshot, { paused: true, paused_at: iso(nowMs), pause_reason: reason, paused_by: by });
+    this.wake = true;
+    upsertSearchAttributes([{ key: heraPaused, value: true }]);
+  }
+
+  /**
+   * Ends the pause: every PENDING timer keeps its remaining time (deadline moved), the SLA moves later, and so
+   * do the due times of open tasks (their overdue levels are counted in unpaused time too).
+   */
+  setResumed(nowMs: number): { pausedMs: number; rearmed: Array<{ timer_id: string; name: string; fire_at: string }>; tasksMoved: TaskRecord[] } {
+    const pausedAtMs = this.pause.pausedAtMs!;
+    const pausedMs = nowMs - pausedAtMs;
+    const rearmed = this.pendingTimers().map((t) => {
+      const armedAt = Math.max(pausedAtMs, t.set_at ? Date.parse(t.set_at) : pausedAtMs);
+      t.fire_at = iso(Date.parse(t.fire_at) + (nowMs - armedAt));
+      return { timer_id: t.timer_id, name: t.name, fire_at: t.fire_at };
+    });
+    const tasksMoved = this.openTasks().map((t) => {
+      const shift = nowMs - Math.max(pausedAtMs, Date.parse(t.created_at));
+      const due = t.due_at ? iso(Date.parse(t.due_at) + shift) : null;
+      return Object.assign(t, { due_at: due, sla_at: iso(Date.parse(t.sla_at) + shift), overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
+    });
+    Object.assign(this.pause, { pausedAtMs: null, reason: null, by: null, totalMs: this.pause.totalMs + pausedMs });
+    const slaAt = this.snapshot.sla_at ? iso(Date.parse(this.snapshot.sla_at) + pausedMs) : null;
+    Object.assign(this.snapshot, { paused: false, paused_at: null, pause_reason: null, paused_by: null, sla_at: slaAt });
+    this.wake = true;
+    upsertSearchAttributes([{ key: heraPaused, value: false }, ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : [])]);
+    return { pausedMs, rearmed, tasksMoved };
+  }
+
+  setOwner(owner: { owner_team: string | null; owner_user_id: string | null }): void {
+    Object.assign(this.snapshot, owner);
+    upsertSearchAttributes([{ key: heraOwner, value: (owner.owner_team ?? owner.owner_user_id)! }]);
+  }
+
+  /** A recalculated SLA: a new deadline and length, its levels counted again from zero. */
+  setSla(slaAt: string, durationMs: number): void {
+    this.slaDurationMs = durationMs;
+    Object.assign(this.snapshot, { sla_at: slaAt, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
+    upsertSearchAttributes([{ key: heraSlaAt, value: new Date(slaAt) }]);
+  }
+
+  /** The SLA levels a check reached. */
+  setSlaLevels(decision: SlaDecision, nowMs: number): void {
+    Object.assign(this.snapshot, {
+      sla_warning_level: decision.warningLevel,
+      sla_escalation_level: decision.escalationLevel,
+      ...(decision.escalate.length ? { sla_escalated_at: iso(nowMs) } : {}),
+    });
+  }
+}

@@ -3,10 +3,10 @@ import { insertAuditEvent, type AuditEvent } from '../db/queries/audit';
 import { systemActorId } from '../db/queries/codes';
 import { findUser, missingTeams, usersWithRole } from '../db/queries/directory';
 import { clearFailedEffect, failedEffectsOf, insertNotification, updateEffect, type FailedEffect } from '../db/queries/effects';
-import type { NewNotification } from '../domain/notification';
-import type { TaskRecord } from '../domain/task';
 import { insertStepLine, patchInstanceHeader } from '../db/queries/instances';
 import { rewriteTimerFireAt, saveTask } from '../db/queries/timersAndTasks';
+import type { NewNotification } from '../domain/notification';
+import type { TaskRecord } from '../domain/task';
 import type { OrgScoped, StepNote } from './timersAndTasks';
 
 /** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN) and its changes. */

@@ -2,10 +2,10 @@ import type { Db } from '../db/pool';
 import { insertEffects, type NewEffect } from '../db/queries/effects';
 import { insertInstanceHeader, insertStepLine, patchInstanceHeader } from '../db/queries/instances';
 import { insertTask, insertTimers, moveTimer } from '../db/queries/timersAndTasks';
-import type { TaskRecord } from '../domain/task';
-import type { TimerRecord } from '../domain/timer';
 import { evaluateGuard, type GuardOutcome } from '../definitions/guards';
 import type { WorkflowDefinition } from '../definitions/schema';
+import type { TaskRecord } from '../domain/task';
+import type { TimerRecord } from '../domain/timer';
 import type { InstanceSnapshot } from '../workflows/messages';
 
 export interface CreateInstanceRecord {

@@ -2,11 +2,11 @@ import type { Db } from '../db/pool';
 import { systemActorId } from '../db/queries/codes';
 import { findUser } from '../db/queries/directory';
 import { insertEffects, insertNotification, type NewEffect } from '../db/queries/effects';
+import { insertStepLine } from '../db/queries/instances';
+import { insertTask, insertTimers, moveTimer, saveTask } from '../db/queries/timersAndTasks';
 import type { NewNotification } from '../domain/notification';
 import type { TaskRecord } from '../domain/task';
 import type { TimerRecord } from '../domain/timer';
-import { insertStepLine } from '../db/queries/instances';
-import { insertTask, insertTimers, moveTimer, saveTask } from '../db/queries/timersAndTasks';
 
 export interface OrgScoped {
   organizationId: string;

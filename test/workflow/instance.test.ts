@@ -13,7 +13,9 @@ import {
   resumeUpdate,
   retryEffectsUpdate,
   setTimerUpdate,
+  slaRecalcUpdate,
   snapshotQuery,
+  type AdminCommand,
   type AdvanceRequest,
 } from '../../src/workflows/messages';
 import type { DefinitionInput } from '../../src/definitions/schema';
@@ -150,6 +152,18 @@ test('Temporal UI signals: the operator is recorded as typed and audited by the 
   ]);
   const notes = tier.memory.callsOf(instanceId, 'recordAdminChange') as Array<{ lineData: Record<string, unknown> }>;
   expect(notes.map((n) => [n.lineData.note, n.lineData.actor])).toEqual([['PAUSE', 'ops-alice'], ['RESUME', operatorId], ['REASSIGN', 'ops-alice']]);
+});
+
+test('an operator command in the previous shape (the caller by id, `via_api`) is read as that user, and not audited twice', async () => {
+  const { handle, instanceId } = await inReview();
+  const legacy = { actor: admin.userId, reason: 'rolling deploy', via_api: true } as unknown as AdminCommand;
+  expect(await handle.executeUpdate(pauseUpdate, { args: [legacy] })).toMatchObject({ paused_by: admin.userId });
+  expect(await handle.executeUpdate(slaRecalcUpdate, { args: [{ ...legacy, sla_override_hours: 2 }] })).toMatchObject({ pause_time_hours: 0 });
+  const notes = tier.memory.callsOf(instanceId, 'recordAdminChange') as Array<{ actorUserId: string; lineData: Record<string, unknown>; audit: unknown }>;
+  expect(notes.map((n) => [n.lineData.note, n.actorUserId, n.lineData.actor, n.audit])).toEqual([
+    ['PAUSE', admin.userId, admin.userId, null],
+    ['SLA_RECALC', admin.userId, admin.userId, null],
+  ]);
 });
 
 test('a timer fires once: its action runs and it is FIRED; the loop fires a due timer by itself and the instance ends', async () => {

@@ -1,5 +1,5 @@
-import type { Sql } from '../pool';
 import type { NewNotification } from '../../domain/notification';
+import type { Sql } from '../pool';
 import { smartCodes, transactionTypes } from './codes';
 
 export interface NewEffect {

@@ -1,6 +1,6 @@
-import type { Sql } from '../pool';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
+import type { Sql } from '../pool';
 import { smartCodes, transactionTypes } from './codes';
 
 export async function insertTimers(sql: Sql, org: string, timers: TimerRecord[], at: string, actor: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { actorOf } from '../../domain/actor';
 import { findInstanceAnswer, stepExists } from '../../db/queries/instanceGet';
+import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';

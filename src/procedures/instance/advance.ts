@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { actorOf } from '../../domain/actor';
 import { findStepByKey } from '../../db/queries/instanceGet';
+import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';

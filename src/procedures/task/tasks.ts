@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { actorOf } from '../../domain/actor';
 import { taskInstance } from '../../db/queries/timersAndTasks';
+import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import {
   claimTaskUpdate,

@@ -27,8 +27,18 @@ export const procedures = {
   reassign: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
 } as const;
 
-export async function pause(ctx: InstanceContext, command: AdminCommand): Promise<PauseAnswer> {
+/**
+ * The command as this version reads it. An API process of the previous version (still up during a rolling
+ * deploy), and the histories of Updates it sent, name the caller by user id alone.
+ */
+function current<C extends AdminCommand>(sent: C): C {
+  const actor: unknown = sent.actor;
+  return typeof actor === 'string' ? { ...sent, actor: { userId: actor, roles: [] } } : sent;
+}
+
+export async function pause(ctx: InstanceContext, sent: AdminCommand): Promise<PauseAnswer> {
   const { state } = ctx;
+  const command = current(sent);
   pauseCheck(state);
   const by = actorLabel(command.actor);
   state.setPaused(Date.now(), command.reason ?? null, by);
@@ -38,8 +48,9 @@ export async function pause(ctx: InstanceContext, command: AdminCommand): Promis
 }
 
 /** Ends the pause; the paused time moves every clock of the instance (see `InstanceState.setResumed`). */
-export async function resume(ctx: InstanceContext, command: AdminCommand): Promise<ResumeAnswer> {
+export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<ResumeAnswer> {
   const { state } = ctx;
+  const command = current(sent);
   resumeCheck(state);
   const now = Date.now();
   const { pausedMs, rearmed, tasksMoved } = state.setResumed(now);
@@ -56,8 +67,9 @@ export async function resume(ctx: InstanceContext, command: AdminCommand): Promi
   return { instance_id: state.snapshot.instance_id, paused: false, resumed_at: at, resumed_by: by, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
 }
 
-export async function reassign(ctx: InstanceContext, command: ReassignCommand): Promise<ReassignAnswer> {
+export async function reassign(ctx: InstanceContext, sent: ReassignCommand): Promise<ReassignAnswer> {
   const { state, acts, organizationId } = ctx;
+  const command = current(sent);
   reassignCheck(state, command);
   if (command.owner_team !== undefined && !(await acts.directory.directoryHas({ organizationId, team: command.owner_team }))) {
     refuse('TEAM_NOT_FOUND', `no team ${command.owner_team}`, { owner_team: command.owner_team });
@@ -81,8 +93,9 @@ export async function reassign(ctx: InstanceContext, command: ReassignCommand): 
 }
 
 /** A new deadline: created + SLA hours + the completed pauses (a pause in progress is added when it ends). */
-export async function recalculateSla(ctx: InstanceContext, request: SlaRecalcRequest): Promise<SlaRecalcAnswer> {
+export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcRequest): Promise<SlaRecalcAnswer> {
   const { state } = ctx;
+  const request = current(sent);
   const hours = slaRecalcCheck(ctx, request);
   const newSla = iso(Date.parse(state.snapshot.created_at) + hours * 3_600_000 + state.pause.totalMs);
   const previous = state.snapshot.sla_at;

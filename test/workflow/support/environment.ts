@@ -28,8 +28,8 @@ export interface WorkflowTier {
 export const pin = (definition: DefinitionInput): PinnedDefinition => pinDefinition(definitionSchema.parse(definition));
 
 export async function startWorkflowTier(directory: Directory): Promise<WorkflowTier> {
-  // Refusals are the point of these tests: only warnings and errors are worth printing.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Failing effects are part of these tests (the SDK warns of each): print errors only.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) }) },

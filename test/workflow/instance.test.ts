@@ -96,6 +96,7 @@ test('refusals come from one check per command: a validator refusal leaves no ev
   expect(await refusalOf(handle.executeUpdate(fireTimerUpdate, { args: [{ actor: admin, timer_id: timer.timer_id, due_by: new Date().toISOString() }] }))).toBe('TIMER_NOT_DUE');
   expect(await refusalOf(handle.executeUpdate(claimTaskUpdate, { args: [{ actor: user, task_id: task.task_id }] }))).toBe('UNAUTHORIZED_ROLE');
   expect(await refusalOf(handle.executeUpdate(setTimerUpdate, { args: [{ actor: admin, name: 'remind', minutes: 5, on_fire: { escalate_tasks: true } }] }))).toBe('DUPLICATE_TIMER_NAME');
+  expect(await refusalOf(handle.executeUpdate(setTimerUpdate, { args: [{ actor: admin, duration: 'soon', on_fire: { escalate_tasks: true } }] }))).toBe('INVALID_DURATION');
   expect(await refusalOf(handle.executeUpdate(resumeUpdate, { args: [{ actor: admin }] }))).toBe('INSTANCE_NOT_PAUSED');
   expect(await refusalOf(handle.executeUpdate(reassignUpdate, { args: [{ actor: admin, owner_team: 'finance', owner_user_id: user.userId }] }))).toBe('INVALID_OWNER_ASSIGNMENT');
   expect(await acceptedUpdates(handle)).toEqual(acceptedBefore);

@@ -75,14 +75,28 @@ export function requirePending(timer: TimerRecord): void {
 }
 
 /** A new timer: a sane delay, room for it, and (when named) a name no pending timer has. Answers the delay. */
-export function setTimerCheck(state: InstanceState, { name, ...request }: TimerSetRequest): number {
+export function setTimerCheck(state: InstanceState, request: TimerSetRequest): number {
   requireActive(state);
-  const delay = timerDelayMs(request);
+  const delay = delayOf(request);
   if (!(delay > 0) || delay > maxTimerDelayMs) refuse('INVALID_DURATION', 'the delay must be positive and at most 30 days', { delay_ms: delay });
-  const pending = state.pendingTimers();
-  if (pending.length >= maxPendingTimers) refuse('TOO_MANY_TIMERS', `at most ${maxPendingTimers} pending timers per instance`, { current_count: pending.length });
-  if (name !== undefined && pending.some((t) => t.name === name)) refuse('DUPLICATE_TIMER_NAME', `a pending timer is already named ${name}`, { name });
+  const pending = state.pendingTimers().length;
+  if (pending >= maxPendingTimers) refuse('TOO_MANY_TIMERS', `at most ${maxPendingTimers} pending timers per instance`, { current_count: pending });
+  if (request.name !== undefined) requireUniqueTimerName(state, request.name);
   return delay;
+}
+
+/** A validator must refuse, never throw: a duration the API let through but the timer cannot read is refused. */
+function delayOf(request: TimerSetRequest): number {
+  try {
+    return timerDelayMs(request);
+  } catch (error) {
+    refuse('INVALID_DURATION', (error as Error).message);
+  }
+}
+
+export function requireUniqueTimerName(state: InstanceState, name: string): string {
+  if (state.pendingTimers().some((t) => t.name === name)) refuse('DUPLICATE_TIMER_NAME', `a pending timer is already named ${name}`, { name });
+  return name;
 }
 
 /** The timers a cancel takes: one by id, the PENDING ones of a name, or every PENDING one. */
@@ -104,15 +118,15 @@ export function cancelChoice(state: InstanceState, request: TimerCancelRequest):
   return chosen;
 }
 
-/** A fire: a running instance, a PENDING timer, and (for the sweep) one still due by its moment. */
+/** A fire: a running instance, (for the sweep) a timer still due by its moment, and a PENDING one. */
 export function fireCheck(state: InstanceState, request: TimerCommand): TimerRecord {
   requireActive(state);
   requireRunning(state);
   const timer = findTimer(state, request.timer_id);
-  requirePending(timer);
   if (request.due_by !== undefined && Date.parse(timer.fire_at) > Date.parse(request.due_by)) {
     refuse('TIMER_NOT_DUE', 'the timer is not due yet', { timer_id: timer.timer_id, fire_at: timer.fire_at });
   }
+  requirePending(timer);
   return timer;
 }
 

@@ -23,12 +23,14 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
 }
 
 function stateOf(input: InstanceInput): InstanceState {
-  if (input.carried) return InstanceState.fromCarried(input.carried);
+  if (input.carried) return InstanceState.fromCarried(input.carried, input.definition);
+  let state: string;
   try {
-    return InstanceState.fromInput(input, initialState(input.definition, input.initialState), Date.now());
+    state = initialState(input.definition, input.initialState);
   } catch (error) {
     refuse('INVALID_STATE', (error as Error).message);
   }
+  return InstanceState.fromInput(input, state, Date.now());
 }
 
 /** A new instance: its header, first step line, and the timers and tasks of its first state, in one transaction. */
@@ -49,9 +51,7 @@ async function createRecord(ctx: InstanceContext): Promise<void> {
     tasksCreated,
     sla: { duration_ms: state.slaClock().durationMs, check_at: nextSlaCheck(state.slaClock()) },
   });
-  state.addTimers(timersSet);
-  state.addTasks(tasksCreated);
-  state.created = true;
+  state.setCreated(timersSet, tasksCreated);
 }
 
 /**

@@ -45,8 +45,23 @@ export function newTask(instanceId: string, request: NewTask, nowMs: number): Ta
 /** A due time `due_in` (an ISO-8601 duration) from now, as definitions and timer actions give it. */
 export const dueIn = (due_in: string | undefined, nowMs: number) => (due_in ? iso(nowMs + timerDelayMs({ duration: due_in })) : undefined);
 
+/** What a state sets up when entered. */
+export interface Entered {
+  timersSet: TimerRecord[];
+  tasksCreated: TaskRecord[];
+}
+
+/** A transition as the instance records it: the state entered, when, and the timers of the state left. */
+export interface StateEntry extends Entered {
+  to: string;
+  status: InstanceSnapshot['status'];
+  at: string;
+  nowMs: number;
+  cancelled: TimerRecord[];
+}
+
 /** What entering `entered` sets up: the definition's timers for that state, then its tasks. */
-export function onEnter(definition: PinnedDefinition, instanceId: string, entered: string, nowMs: number): { timersSet: TimerRecord[]; tasksCreated: TaskRecord[] } {
+export function onEnter(definition: PinnedDefinition, instanceId: string, entered: string, nowMs: number): Entered {
   const timersSet = definition.timers
     .filter((t) => t.on_enter === entered)
     .map((t) => newTimer(instanceId, { name: t.name, fire_at: iso(nowMs + timerDelayMs(t)), on_fire: t.on_fire, source: 'definition', on_enter: entered }, nowMs));

@@ -1,24 +1,16 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { PinnedDefinition } from '../../definitions/schema';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
 import { heraDefinitionCode, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
 import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, type SlaClock, type SlaDecision } from '../sla';
-import { newSnapshot } from './records';
+import { newSnapshot, type StateEntry } from './records';
 
 type IdempotentAnswer = { requestHash: string; answer: AdvanceAnswer };
 
-/** What entering a state changes besides the state: timers cancelled and set, tasks created. */
-export interface StateEntry {
-  to: string;
-  status: InstanceSnapshot['status'];
-  at: string;
-  nowMs: number;
-  cancelled: TimerRecord[];
-  timersSet: TimerRecord[];
-  tasksCreated: TaskRecord[];
-}
+const slaLengthMs = ({ sla_hours }: PinnedDefinition) => (sla_hours !== undefined ? Math.round(sla_hours * 3_600_000) : null);
 
 /**
  * Everything one instance workflow knows. Its methods are the only code that counts step lines, wakes the
@@ -58,16 +50,14 @@ export class InstanceState {
 
   /** A new instance in `state`, started now. */
   static fromInput(input: InstanceInput, state: string, startedMs: number): InstanceState {
-    const { definition } = input;
     const snapshot = newSnapshot(input, state, startedMs);
-    const slaDurationMs = definition.sla_hours !== undefined ? Math.round(definition.sla_hours * 3_600_000) : null;
     const fresh = { snapshot, createdAnswer: { ...snapshot }, createdReplies: 0, lineCount: 1, stateEnteredAt: startedMs, timers: [], tasks: [], answers: [] };
-    return new InstanceState({ ...fresh, slaDurationMs }, false);
+    return new InstanceState({ ...fresh, slaDurationMs: slaLengthMs(input.definition) }, false);
   }
 
-  /** The instance as the previous run handed it over on continue-as-new. */
-  static fromCarried(carried: CarriedState): InstanceState {
-    return new InstanceState(carried, true);
+  /** The instance as the previous run handed it over on continue-as-new (runs before SLA lengths were carried: the definition's). */
+  static fromCarried(carried: CarriedState, definition: PinnedDefinition): InstanceState {
+    return new InstanceState({ ...carried, slaDurationMs: carried.slaDurationMs ?? slaLengthMs(definition) }, true);
   }
 
   /** What the next run needs: absolute deadlines, live timers, the newest idempotency answers. */
@@ -85,8 +75,6 @@ export class InstanceState {
       slaDurationMs: this.slaDurationMs,
     };
   }
-
-  // ---- reading -------------------------------------------------------------------------------------
 
   get active(): boolean {
     return this.snapshot.status === 'active';
@@ -112,9 +100,7 @@ export class InstanceState {
 
   /** The PENDING timers due at `nowMs`, earliest first. */
   dueTimers(nowMs: number): TimerRecord[] {
-    return this.pendingTimers()
-      .filter((t) => Date.parse(t.fire_at) <= nowMs)
-      .sort((a, b) => a.fire_at.localeCompare(b.fire_at));
+    return this.pendingTimers().filter((t) => Date.parse(t.fire_at) <= nowMs).sort((a, b) => a.fire_at.localeCompare(b.fire_at));
   }
 
   /** When the timer loop must look next: the earliest PENDING deadline; never while paused. */
@@ -145,8 +131,6 @@ export class InstanceState {
     this.wake = false;
   }
 
-  // ---- changing ------------------------------------------------------------------------------------
-
   /** Announces a new instance to Temporal's visibility (the UI's filters). */
   announce(input: InstanceInput): void {
     upsertSearchAttributes([
@@ -159,7 +143,7 @@ export class InstanceState {
     ]);
   }
 
-  /** A step line was written (a note, or the record of a new instance's first tasks and timers). */
+  /** A step line that does not move the state was written (an operator's or a timer's note). */
   appendStep(at?: string): void {
     this.lineCount += 1;
     if (at !== undefined) this.snapshot.updated_at = at;
@@ -168,6 +152,17 @@ export class InstanceState {
   addTimers(timers: TimerRecord[]): void {
     for (const timer of timers) this.timers.set(timer.timer_id, timer);
     this.wake = true;
+  }
+
+  /**
+   * The new instance's record is written, with the timers and tasks of its first state. The loop has not
+   * started: it reads the first deadline itself, so nothing wakes it (a wake here would start and cancel a
+   * Temporal timer, renumbering every later one against histories recorded without it).
+   */
+  setCreated(timers: TimerRecord[], tasks: TaskRecord[]): void {
+    for (const timer of timers) this.timers.set(timer.timer_id, timer);
+    this.addTasks(tasks);
+    this.created = true;
   }
 
   cancelTimers(timers: TimerRecord[], at: string, reason: string | null): void {

@@ -3,7 +3,7 @@ import { systemActor, systemActorId } from '../../domain/actor';
 import type { TimerRecord } from '../../domain/timer';
 import { iso } from '../machine';
 import type { TaskCreateRequest, TimerAnswer, TimerCancelAnswer, TimerCancelRequest, TimerCommand, TimerSetRequest } from '../messages';
-import { cancelChoice, fireCheck, refuse, requirePending, setTimerCheck } from './checks';
+import { cancelChoice, fireCheck, refuse, requirePending, requireUniqueTimerName, setTimerCheck } from './checks';
 import type { InstanceContext } from './context';
 import { refOf, runEffect } from './effects';
 import { dueIn, newTimer } from './records';
@@ -30,8 +30,8 @@ const timerAnswer = (t: TimerRecord, execution_result?: Record<string, unknown>)
 });
 
 export async function setTimer(ctx: InstanceContext, request: TimerSetRequest): Promise<TimerAnswer> {
-  const name = request.name ?? `timer-${uuid4().slice(0, 8)}`;
-  const delay = setTimerCheck(ctx.state, { ...request, name });
+  const delay = setTimerCheck(ctx.state, request);
+  const name = request.name ?? requireUniqueTimerName(ctx.state, `timer-${uuid4().slice(0, 8)}`);
   const now = Date.now();
   const timer = newTimer(ctx.state.snapshot.instance_id, { name, fire_at: iso(now + delay), on_fire: request.on_fire, source: 'api', on_enter: null }, now);
   await ctx.acts.timers.recordTimers({ organizationId: ctx.organizationId, timers: [timer], actorUserId: request.actor.userId });
@@ -45,8 +45,9 @@ export async function cancelTimers(ctx: InstanceContext, request: TimerCancelReq
   const reason = request.reason ?? null;
   for (const timer of chosen) {
     await ctx.acts.timers.moveTimerFromPending({ organizationId: ctx.organizationId, timerId: timer.timer_id, to: 'CANCELLED', patch: { cancelled_at: at, reason } });
-    ctx.state.cancelTimers([timer], at, reason);
   }
+  // Once all are written: a wake between two of them would let the loop start a timer that older histories lack.
+  ctx.state.cancelTimers(chosen, at, reason);
   return {
     instance_id: ctx.state.snapshot.instance_id,
     cancelled_count: chosen.length,

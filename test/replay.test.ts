@@ -12,9 +12,10 @@ const run = promisify(execFile);
 /** Committed histories of each sample definition; `HERA_RECORD_HISTORIES=1` rewrites them from this run. */
 const fixtures = path.resolve(__dirname, 'histories');
 /**
- * Histories recorded by earlier versions of the code, never rewritten: paths the sample runs do not take (a first
- * state with timers, Temporal timers firing, a refused set-timer Update, an unnamed timer fired by id, several
- * timers cancelled at once), which a change to the instance workflow must still replay.
+ * Histories recorded by earlier versions of the code, never rewritten, which a change to the instance workflow must
+ * still replay: paths the sample runs do not take (a first state with timers, Temporal timers firing, a refused
+ * set-timer Update, an unnamed timer fired by id, several timers cancelled at once) and every Update of the task,
+ * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them).
  */
 const earlier = path.join(fixtures, 'earlier');
 

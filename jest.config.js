@@ -7,6 +7,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
   testTimeout: 60000,
+  // `npm test` runs the integration project in two shards side by side, each with servers of its own.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   projects: [
     {
       displayName: 'workflow',

@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
-# Every test, on a fresh machine: installs dependencies, finds or builds the Temporal CLI, type-checks, then
-# runs Jest in band. Jest's global setup starts a Temporal dev server, a fresh database (embedded PostgreSQL,
-# or a new database on DATABASE_URL's server when that is set) and a worker, and stops them afterwards.
+# Every test, on a fresh machine: installs dependencies, finds or builds the Temporal CLI, type-checks, then runs
+# three Jest processes side by side, each printed when it ends:
+# - `integration`, in two shards balanced by test/support/sequencer.js. Each shard runs its files in band; its
+#   global setup starts a Temporal dev server, a fresh database (embedded PostgreSQL, or a new database on
+#   DATABASE_URL's server when that is set) and a worker of its own, and stops them afterwards.
+# - `workflow`: the instance workflow on a dev server of its own with in-memory activities (no database).
+# Arguments go to each (e.g. a file pattern). Exits non-zero if any fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
 TEMPORAL_CLI="$(node bin/hera.js temporal cli-path)"
 export TEMPORAL_CLI
 npx tsc --noEmit -p .
-npx jest --runInBand "$@"
+logs="$(mktemp -d)"
+npx jest --runInBand --passWithNoTests "$@" --shard=1/2 --selectProjects integration >"$logs/shard1" 2>&1 &
+shard1=$!
+npx jest --runInBand --passWithNoTests "$@" --shard=2/2 --selectProjects integration >"$logs/shard2" 2>&1 &
+shard2=$!
+npx jest --passWithNoTests "$@" --selectProjects workflow >"$logs/workflow" 2>&1 &
+tier=$!
+status=0
+for job in "$shard1:shard1" "$shard2:shard2" "$tier:workflow"; do
+  wait "${job%%:*}" || status=$?
+  echo "==== ${job#*:}"
+  cat "$logs/${job#*:}"
+done
+rm -rf "$logs"
+exit "$status"

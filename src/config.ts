@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -35,6 +36,8 @@ const envSchema = z.object({
   HERA_SWEEP_SCHEDULE: z.enum(['on', 'off']).default('on'),
   /** A PENDING timer this long past due is fired by the sweep through its workflow. */
   HERA_TIMER_GRACE: duration.default('60s'),
+  /** How long the sweep waits for one instance's answer (its worker gone, its task failing) before counting an error. */
+  HERA_SWEEP_ITEM_TIMEOUT: duration.default('20s'),
   /** The team told of an SLA breach six hours on and of tasks four hours overdue. */
   HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
   /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */
@@ -43,6 +46,8 @@ const envSchema = z.object({
   HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Instances continue as new past this many history events; unset = when Temporal suggests it. */
   HERA_HISTORY_LIMIT: z.coerce.number().int().min(10).optional(),
+  /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */
+  HERA_WORKFLOW_BUNDLE: z.string().refine(existsSync, 'no such file (build it with `hera bundle FILE`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

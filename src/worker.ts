@@ -1,17 +1,26 @@
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { Config } from './config';
 import type { Db } from './db/pool';
 import { connectClient, connectWorkerConnection, ensureSearchAttributes } from './temporal/connection';
 import { ensureSweepSchedule } from './temporal/schedule';
 
-export const workflowsPath = require.resolve('./workflows');
+const workflowsPath = require.resolve('./workflows');
+
+/** The workflow code a worker (or the replayer) runs: the prebuilt bundle when configured, else bundled from source. */
+export const workflowCode = ({ HERA_WORKFLOW_BUNDLE }: Pick<Config, 'HERA_WORKFLOW_BUNDLE'>) =>
+  HERA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: HERA_WORKFLOW_BUNDLE } } : { workflowsPath };
+
+/** Bundles the workflow code once into `file`, for HERA_WORKFLOW_BUNDLE (a worker then starts without bundling). */
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath });
+  await writeFile(file, code);
+}
 
 export interface WorkerDeps {
   config: Config;
   db: Db;
-  /** A prebuilt bundle (tests build one and share it); otherwise the worker bundles at start. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
 export interface HeraWorker {
@@ -24,7 +33,7 @@ export interface HeraWorker {
  * A worker on HERA's task queue; stateless, so any number of them may run side by side. At start it registers
  * HERA's search attributes and (unless HERA_SWEEP_SCHEDULE=off) creates or updates the sweep schedule.
  */
-export async function createHeraWorker({ config, db, workflowBundle }: WorkerDeps): Promise<HeraWorker> {
+export async function createHeraWorker({ config, db }: WorkerDeps): Promise<HeraWorker> {
   const client = await connectClient(config);
   let connection: NativeConnection | undefined;
   try {
@@ -38,7 +47,7 @@ export async function createHeraWorker({ config, db, workflowBundle }: WorkerDep
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.HERA_TASK_QUEUE,
       activities: createActivities({ db, temporal: client, config }),
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+      ...workflowCode(config),
     });
     const workerConnection = connection;
     return {

@@ -63,14 +63,17 @@ describe('authentication (401)', () => {
 
 describe('the organization comes from the token', () => {
   test('a body naming another organization is 403 ORGANIZATION_MISMATCH and starts nothing', async () => {
+    // An organization of its own, so "nothing" cannot be anything another test started.
+    const caller = await h.member((await h.organization()).id);
     const other = randomUUID();
     const res = await h.request('POST', '/api/v1/workflows', {
-      token: member.token,
+      token: caller.token,
       body: { organization_id: other, definition_code: 'APPT_FOLLOWUP' },
     });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'ORGANIZATION_MISMATCH', details: { organization_id: other } });
-    const list = await h.request('GET', '/api/v1/workflows', { token: member.token });
+    const list = await h.request('GET', '/api/v1/workflows', { token: caller.token });
+    expect(list.status).toBe(200);
     expect(list.body.instances).toEqual([]);
   });
 
@@ -86,15 +89,17 @@ describe('the organization comes from the token', () => {
   });
 
   test('another organization’s instances are not listed', async () => {
-    const stranger = await h.member((await h.organization()).id);
-    const started = await h.request('POST', '/api/v1/workflows', {
-      token: stranger.token,
-      body: { definition_code: 'APPT_FOLLOWUP' },
-    });
-    expect(started.status).toBe(201);
-    const mine = await h.request('GET', '/api/v1/workflows', { token: member.token });
-    const ids = mine.body.instances.map((i: { instance_id: string }) => i.instance_id);
-    expect(ids).not.toContain(started.body.instance_id);
-    expect(ids.length).toBeGreaterThan(0);
+    const [caller, stranger] = await Promise.all([h.organization(), h.organization()].map(async (o) => h.member((await o).id)));
+    const start = async (who: Member) => {
+      const res = await h.request('POST', '/api/v1/workflows', { token: who.token, body: { definition_code: 'APPT_FOLLOWUP' } });
+      expect(res.status).toBe(201);
+      return res.body.instance_id as string;
+    };
+    const own = await start(caller);
+    const theirs = await start(stranger);
+    const listed = async (who: Member) =>
+      (await h.request('GET', '/api/v1/workflows', { token: who.token })).body.instances.map((i: { instance_id: string }) => i.instance_id);
+    expect(await listed(caller)).toEqual([own]);
+    expect(await listed(stranger)).toEqual([theirs]);
   });
 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** The environment of a fresh shell: nothing the test run itself set up. */
+/** The environment of a fresh shell: nothing the test run itself set up but its prebuilt workflow bundle. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {

@@ -16,9 +16,15 @@ beforeAll(async () => {
   h = await startHarness();
   orgA = (await h.organization()).id;
   orgB = (await h.organization()).id;
-  const alice = await h.member(orgA);
-  const res = await h.request('POST', '/api/v1/workflows', { token: alice.token, body: { definition_code: 'LEAVE_APPROVAL' } });
-  expect(res.status).toBe(201);
+  const alice = await h.member(orgA, ['admin', 'user']);
+  // Rows of organization A in all six tables: an instance (transaction and its step line), a directory user with a
+  // role (entities and a HAS_ROLE relationship) and a definition (an entity and its core_dynamic_data field).
+  const [res, user, definition] = await Promise.all([
+    h.request('POST', '/api/v1/workflows', { token: alice.token, body: { definition_code: 'LEAVE_APPROVAL' } }),
+    h.request('PUT', `/api/v1/users/${randomUUID()}`, { token: alice.token, body: { name: 'Row owner', roles: ['manager'] } }),
+    h.request('POST', '/api/v1/definitions', { token: alice.token, body: { code: 'RLS_ROWS', states: ['A', 'B'], transitions: [{ from: 'A', to: 'B', by: ['user'] }] } }),
+  ]);
+  expect([res.status, user.status, definition.status]).toEqual([201, 200, 201]);
   instanceA = res.body.instance_id;
 });
 afterAll(() => h.close());
@@ -42,19 +48,29 @@ describe('row-level security, forced, as the application role', () => {
     expect(rows[0]).toEqual({ who: 'hera_app', rolsuper: false, rolbypassrls: false });
   });
 
-  test('a raw query naming another org’s rows, under that other org’s setting, returns 0 rows', async () => {
-    for (const source of ['universal_transactions', 'universal_transaction_lines', 'wf_instances_view']) {
-      const query = `select count(*)::int as n from ${source} where organization_id = $1`;
+  test('a raw query naming another org’s rows, under that other org’s setting, returns 0 rows, in each of the six tables', async () => {
+    const sources = [
+      ['core_organizations', 'id'],
+      ['core_entities', 'organization_id'],
+      ['core_dynamic_data', 'organization_id'],
+      ['core_relationships', 'organization_id'],
+      ['universal_transactions', 'organization_id'],
+      ['universal_transaction_lines', 'organization_id'],
+      ['wf_instances_view', 'organization_id'],
+    ];
+    const seen = [];
+    for (const [source, column] of sources) {
+      const query = `select count(*)::int as n from ${source} where ${column} = $1`;
       const own = await asApp<{ n: number }>(orgA, query, [orgA]);
       const other = await asApp<{ n: number }>(orgB, query, [orgA]);
-      expect({ source, own: own.rows[0].n > 0, other: other.rows[0].n }).toEqual({ source, own: true, other: 0 });
+      const unset = await asApp<{ n: number }>(null, `select count(*)::int as n from ${source}`);
+      seen.push({ source, own: own.rows[0].n > 0, other: other.rows[0].n, unset: unset.rows[0].n });
     }
+    expect(seen).toEqual(sources.map(([source]) => ({ source, own: true, other: 0, unset: 0 })));
     const visible = await asApp<{ instance_id: string }>(orgA, 'select instance_id from wf_instances_view');
     expect(visible.rows.map((r) => r.instance_id)).toEqual([instanceA]);
     const orgs = await asApp<{ id: string }>(orgB, 'select id from core_organizations');
     expect(orgs.rows.map((r) => r.id)).toEqual([orgB]);
-    const unset = await asApp<{ n: number }>(null, 'select count(*)::int as n from universal_transactions');
-    expect(unset.rows[0].n).toBe(0);
   });
 
   test('a write into another organization is refused by the policy', async () => {

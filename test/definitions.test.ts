@@ -103,3 +103,22 @@ test('hera definitions register FILE registers through the same procedure', asyn
   const started = await h.request('POST', '/api/v1/workflows', { token: member.token, body: { definition_code: 'FROM_CLI' } });
   expect(started.body).toMatchObject({ definition_version: 3, current_state: 'ONE' });
 });
+
+test('every registration is audited, success or refusal', async () => {
+  const org = (await h.organization()).id;
+  const [orgAdmin, member] = await Promise.all([h.member(org, ['admin', 'user']), h.member(org, ['user'])]);
+  const audited = { ...pinV1, code: 'AUDITED' };
+  expect((await register(audited, orgAdmin.token)).status).toBe(201);
+  expect((await register({ ...audited, states: ['A', 'B', 'C', 'D'] }, orgAdmin.token)).status).toBe(409);
+  expect((await register({ ...audited, code: 'NOT_ALLOWED' }, member.token)).status).toBe(403);
+  expect((await register({ code: 'BAD', states: ['A', 'B'], transitions: [{ from: 'A', to: 'B', by: ['user'], guards: ['HERA.UNIV.WF.GUARD.NOPE.v1'] }] }, orgAdmin.token)).status).toBe(400);
+  const res = await h.request('GET', '/api/v1/audit?procedure_code=HERA.UNIV.WF.DEFINITION.REGISTER.V1', { token: orgAdmin.token });
+  expect(res.status).toBe(200);
+  // Newest first.
+  expect(res.body.events.map((e: Record<string, unknown>) => [e.procedure_code, e.outcome, e.error_code, e.actor_user_id, e.source])).toEqual([
+    ['HERA.UNIV.WF.DEFINITION.REGISTER.V1', 'REFUSED', 'INVALID_DEFINITION', orgAdmin.userId, 'api'],
+    ['HERA.UNIV.WF.DEFINITION.REGISTER.V1', 'REFUSED', 'PERMISSION_DENIED', member.userId, 'api'],
+    ['HERA.UNIV.WF.DEFINITION.REGISTER.V1', 'REFUSED', 'DEFINITION_VERSION_EXISTS', orgAdmin.userId, 'api'],
+    ['HERA.UNIV.WF.DEFINITION.REGISTER.V1', 'SUCCESS', null, orgAdmin.userId, 'api'],
+  ]);
+});

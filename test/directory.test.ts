@@ -63,3 +63,27 @@ test('another organization’s directory is invisible: the same user id is refus
   expect(clash.body.error.code).toBe('USER_ID_CONFLICT');
   expect(await h.system.services.roles.usersWithRole(otherAdmin.organizationId, 'employee')).toEqual([]);
 });
+
+test('every directory call is audited, success or refusal, under its own procedure code', async () => {
+  const orgAdmin = await h.member((await h.organization()).id, ['admin', 'user']);
+  const member = await h.member(orgAdmin.organizationId, ['manager']);
+  const userId = randomUUID();
+  expect((await put('/api/v1/teams/support', { name: 'Support' }, orgAdmin.token)).status).toBe(200);
+  expect((await put('/api/v1/teams/sales', { name: 'Sales' }, member.token)).status).toBe(403);
+  expect((await put(`/api/v1/users/${userId}`, { name: 'Ann', roles: ['manager'], teams: ['support'] }, orgAdmin.token)).status).toBe(200);
+  expect((await put(`/api/v1/users/${randomUUID()}`, { name: 'X', teams: ['nowhere'] }, orgAdmin.token)).status).toBe(400);
+  const audit = async (procedureCode: string) => {
+    const res = await h.request('GET', `/api/v1/audit?procedure_code=${procedureCode}`, { token: orgAdmin.token });
+    expect(res.status).toBe(200);
+    return res.body.events.map((e: Record<string, unknown>) => [e.procedure_code, e.outcome, e.error_code, e.actor_user_id, e.source]);
+  };
+  // Newest first.
+  expect(await audit('HERA.UNIV.WF.DIRECTORY.TEAM.PUT.V1')).toEqual([
+    ['HERA.UNIV.WF.DIRECTORY.TEAM.PUT.V1', 'REFUSED', 'PERMISSION_DENIED', member.userId, 'api'],
+    ['HERA.UNIV.WF.DIRECTORY.TEAM.PUT.V1', 'SUCCESS', null, orgAdmin.userId, 'api'],
+  ]);
+  expect(await audit('HERA.UNIV.WF.DIRECTORY.USER.PUT.V1')).toEqual([
+    ['HERA.UNIV.WF.DIRECTORY.USER.PUT.V1', 'REFUSED', 'TEAM_NOT_FOUND', orgAdmin.userId, 'api'],
+    ['HERA.UNIV.WF.DIRECTORY.USER.PUT.V1', 'SUCCESS', null, orgAdmin.userId, 'api'],
+  ]);
+});

@@ -45,12 +45,44 @@ test('instances by state, by definition and paused, and sorted by SLA (scenario 
   const paused = await get(user, '/api/v1/workflows?definition_code=TEST_ADMIN_WORKFLOW&paused=true');
   expect(paused.body.instances.map((i: { instance_id: string }) => i.instance_id).sort()).toEqual([...ids.paused].sort());
   expect(paused.body.filters_applied).toMatchObject({ definition_code: 'TEST_ADMIN_WORKFLOW', paused: true });
+  // The SLA order, worked out here from every instance's sla_at (ties by id), is what the pages walk, each once.
+  const all = (await get(user, '/api/v1/workflows?limit=50')).body.instances as Array<{ instance_id: string; sla_at: string }>;
+  const expected = [...all]
+    .sort((a, b) => Date.parse(a.sla_at) - Date.parse(b.sla_at) || (a.instance_id < b.instance_id ? -1 : 1))
+    .map((i) => i.instance_id);
+  expect(expected.slice().sort()).toEqual([...ids.DRAFT, ...ids.ACTIVE].sort());
   const bySla = await walk('/api/v1/workflows?sort_by=sla_at&sort_order=asc', 'instances', 'instance_id', 4);
-  expect(bySla).toHaveLength(9);
-  const slaRes = await get(user, '/api/v1/workflows?sort_by=sla_at&sort_order=asc&limit=9');
-  const slas = slaRes.body.instances.map((i: { sla_at: string }) => Date.parse(i.sla_at));
-  expect(slas).toEqual([...slas].sort((a, b) => a - b));
-  expect((await get(user, '/api/v1/workflows?overdue=true')).body.instances).toEqual([]);
+  expect(bySla).toEqual(expected);
+});
+
+test('overdue=true lists the active instances past their SLA, and only those', async () => {
+  const org = (await h.organization()).id;
+  const [member, orgAdmin] = await Promise.all([h.member(org, ['user']), h.member(org, ['admin', 'user'])]);
+  // A quarter of a second of SLA: the instance is overdue almost at once.
+  const slaMs = 250;
+  const registered = await h.request('POST', '/api/v1/definitions', {
+    token: orgAdmin.token,
+    body: { code: 'SHORT_SLA', sla_hours: slaMs / 3_600_000, states: ['OPEN', 'DONE'], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }] },
+  });
+  expect(registered.status).toBe(201);
+  const start = async (body: Record<string, unknown>) => {
+    const res = await h.request('POST', '/api/v1/workflows', { token: member.token, body });
+    expect(res.status).toBe(201);
+    return res.body as { instance_id: string; sla_at: string; created_at: string; status: string };
+  };
+  const [late, finished, onTime] = await Promise.all([
+    start({ definition_code: 'SHORT_SLA' }),
+    start({ definition_code: 'SHORT_SLA', initial_state: 'DONE' }),
+    start({ definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' }),
+  ]);
+  expect(Date.parse(late.sla_at) - Date.parse(late.created_at)).toBe(slaMs);
+  expect(finished.status).toBe('completed');
+  // Wait (at most the quarter second above) until the short SLA has passed.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(late.sla_at) + 20 - Date.now())));
+  const listed = (query: string) => get(member, `/api/v1/workflows${query}`).then((res) => res.body.instances.map((i: { instance_id: string }) => i.instance_id));
+  expect(await listed('?overdue=true')).toEqual([late.instance_id]);
+  expect((await listed('')).sort()).toEqual([late.instance_id, finished.instance_id, onTime.instance_id].sort());
+  expect(await listed('?overdue=true&definition_code=TEST_ADMIN_WORKFLOW')).toEqual([]);
 });
 
 test('a cursor of another order, a forged cursor or a bad filter is 400', async () => {

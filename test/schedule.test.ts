@@ -55,13 +55,13 @@ test('a worker creates the schedule at start; `hera schedule ensure` updates it;
   expect(schedule.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue });
 
-  // An operator's pause survives an update; then every 2 s on this run's own worker.
+  // An operator's pause survives an update; then every second on this run's own worker.
   const handle = h.system.services.temporal.schedule.getHandle(sweepScheduleId);
   await handle.pause('maintenance');
-  expect(await hera(['schedule', 'ensure'], { HERA_SWEEP_INTERVAL: '2s' })).toEqual({ schedule_id: sweepScheduleId, action: 'updated', interval: '2s' });
+  expect(await hera(['schedule', 'ensure'], { HERA_SWEEP_INTERVAL: '1s' })).toEqual({ schedule_id: sweepScheduleId, action: 'updated', interval: '1s' });
   schedule = await describeSchedule();
   expect(schedule.state).toMatchObject({ paused: true, note: 'maintenance' });
-  expect(schedule.spec.intervals).toMatchObject([{ every: 2000 }]);
+  expect(schedule.spec.intervals).toMatchObject([{ every: 1000 }]);
   expect(schedule.action).toMatchObject({ taskQueue: h.env.taskQueue });
   await handle.unpause();
   const finished = await eventually(async () => {

@@ -1,21 +1,26 @@
-import { startHarness, type Harness, type Member } from './support/harness';
+import { startHarness, type Harness, type Member, type Response } from './support/harness';
 import { instanceWorkflowId } from '../src/temporal/ids';
 
 let h: Harness;
-let alice: Member;
+let caller: Member;
 
 beforeAll(async () => {
   h = await startHarness();
   const org = await h.organization();
-  alice = await h.member(org.id, ['employee', 'user']);
+  caller = await h.member(org.id, ['employee', 'user']);
 });
 afterAll(() => h.close());
 
 describe('an instance end to end: HTTP → runProcedure → Temporal workflow → activity → six tables → view', () => {
+  // Every test here reads the one instance this block starts, in an organization of its own (so the list holds
+  // exactly it), whichever of them runs and in whatever order.
+  let alice: Member;
+  let started: Response;
   let instanceId: string;
 
-  test('POST /api/v1/workflows starts an instance and answers 201 once its header is persisted', async () => {
-    const res = await h.request('POST', '/api/v1/workflows', {
+  beforeAll(async () => {
+    alice = await h.member((await h.organization()).id, ['employee', 'user']);
+    started = await h.request('POST', '/api/v1/workflows', {
       token: alice.token,
       body: {
         definition_code: 'LEAVE_APPROVAL',
@@ -23,6 +28,11 @@ describe('an instance end to end: HTTP → runProcedure → Temporal workflow �
         context: { days: 5, available_days: 15 },
       },
     });
+    instanceId = started.body?.instance_id;
+  });
+
+  test('POST /api/v1/workflows starts an instance and answers 201 once its header is persisted', async () => {
+    const res = started;
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       definition_code: 'LEAVE_APPROVAL',
@@ -30,7 +40,6 @@ describe('an instance end to end: HTTP → runProcedure → Temporal workflow �
       current_state: 'DRAFT',
       status: 'active',
     });
-    instanceId = res.body.instance_id;
     expect(instanceId).toMatch(/^[0-9a-f-]{36}$/);
     // LEAVE_APPROVAL has a 72 h SLA from its start.
     expect(Date.parse(res.body.sla_at) - Date.parse(res.body.created_at)).toBe(72 * 3_600_000);
@@ -111,7 +120,7 @@ describe('an instance end to end: HTTP → runProcedure → Temporal workflow �
 describe('START through the original route and its refusals', () => {
   test('POST /api/v1/workflows/:code/start starts the named definition; X-Correlation-ID reaches memo and records', async () => {
     const res = await h.request('POST', '/api/v1/workflows/TEST_ADMIN_WORKFLOW/start', {
-      token: alice.token,
+      token: caller.token,
       body: { initial_state: 'ACTIVE' },
       headers: { 'X-Correlation-ID': 'WF-20261125120000-0a1b2c3d-001' },
     });
@@ -119,23 +128,23 @@ describe('START through the original route and its refusals', () => {
     expect(res.body).toMatchObject({ definition_code: 'TEST_ADMIN_WORKFLOW', current_state: 'ACTIVE' });
     expect(res.headers.get('x-correlation-id')).toBe('WF-20261125120000-0a1b2c3d-001');
     const id = res.body.instance_id;
-    const [row] = await h.system.services.db.withOrg(alice.organizationId, async (sql) =>
+    const [row] = await h.system.services.db.withOrg(caller.organizationId, async (sql) =>
       (await sql.query('select i.correlation_id, s.correlation_id as step_correlation_id from wf_instances_view i join wf_steps_view s using (instance_id) where instance_id = $1', [id])).rows,
     );
     expect(row).toEqual({ correlation_id: 'WF-20261125120000-0a1b2c3d-001', step_correlation_id: 'WF-20261125120000-0a1b2c3d-001' });
-    const description = await h.system.services.temporal.workflow.getHandle(instanceWorkflowId(alice.organizationId, id)).describe();
+    const description = await h.system.services.temporal.workflow.getHandle(instanceWorkflowId(caller.organizationId, id)).describe();
     expect(description.memo).toMatchObject({ correlation_id: 'WF-20261125120000-0a1b2c3d-001' });
   });
 
   test('an unknown definition is 404 DEFINITION_NOT_FOUND', async () => {
-    const res = await h.request('POST', '/api/v1/workflows', { token: alice.token, body: { definition_code: 'NOPE' } });
+    const res = await h.request('POST', '/api/v1/workflows', { token: caller.token, body: { definition_code: 'NOPE' } });
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'DEFINITION_NOT_FOUND', details: { definition_code: 'NOPE' } });
   });
 
   test('a state the definition lacks is 400 INVALID_STATE', async () => {
     const res = await h.request('POST', '/api/v1/workflows', {
-      token: alice.token,
+      token: caller.token,
       body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'LIMBO' },
     });
     expect(res.status).toBe(400);
@@ -144,7 +153,7 @@ describe('START through the original route and its refusals', () => {
 
   test('malformed input is 400 VALIDATION_FAILED naming each bad field', async () => {
     const res = await h.request('POST', '/api/v1/workflows', {
-      token: alice.token,
+      token: caller.token,
       body: { definition_code: 7, subject_ref: { entity_id: 'x' }, surprise: true },
     });
     expect(res.status).toBe(400);
@@ -155,13 +164,13 @@ describe('START through the original route and its refusals', () => {
 
   test('a body that is not JSON is 400 INVALID_JSON; an unknown route is 404 JSON', async () => {
     const bad = await h.request('POST', '/api/v1/workflows', {
-      token: alice.token,
+      token: caller.token,
       rawBody: '{"definition_code":',
       headers: { 'content-type': 'application/json' },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('INVALID_JSON');
-    const missing = await h.request('GET', '/api/v1/nowhere', { token: alice.token });
+    const missing = await h.request('GET', '/api/v1/nowhere', { token: caller.token });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('ROUTE_NOT_FOUND');
   });

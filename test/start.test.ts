@@ -6,6 +6,7 @@ import { uuidFromKey } from '../src/procedures/idempotency';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
+import { childWorker, pollersOn, type ChildWorker } from './support/worker';
 
 let h: Harness;
 let member: Member;
@@ -51,6 +52,8 @@ test('the replay also holds after the instance has finished', async () => {
   expect(other.status).toBe(409);
 });
 
+const polled = (taskQueue: string) => pollersOn(h.system.services.temporal, taskQueue);
+
 /** Runs `hera <command>` as a child process against this run's database and Temporal server. */
 function hera(command: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/hera.js'), command], {
@@ -71,7 +74,7 @@ test('an API killed after starting the workflow and before the record exists lea
   const taskQueue = `orphan-${Date.now()}`;
   const port = await freePort();
   const api = hera('api', { PORT: String(port), HERA_TASK_QUEUE: taskQueue });
-  let worker: { kill(): Promise<void> } | undefined;
+  let worker: ChildWorker | undefined;
   try {
     await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200), 60_000, 200);
     const token = await signToken(h.env.jwtSecret, { sub: member.userId, org: member.organizationId, roles: member.roles });
@@ -89,8 +92,10 @@ test('an API killed after starting the workflow and before the record exists lea
     await api.kill();
     expect(String(await pending)).toMatch(/fetch failed/);
 
-    // A worker comes back for that queue; the client retries with the same key.
-    worker = hera('worker', { HERA_TASK_QUEUE: taskQueue });
+    // A worker comes back for that queue; once it polls, the client retries with the same key.
+    worker = childWorker(h.env.databaseUrl, taskQueue);
+    await worker.running;
+    await polled(taskQueue);
     const retry = await startWith(key, body);
     expect(retry.status).toBe(201);
     expect(retry.body.instance_id).toBe(instanceId);

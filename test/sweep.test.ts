@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { lateTimerUpdateId } from '../src/activities/sweep';
+import { durationMs } from '../src/config';
+import { freePort } from '../src/net';
+import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
-import { childWorker } from './support/worker';
+import { childWorker, forgetStickyWorker } from './support/worker';
 
 let h: Harness;
 let admin: Member;
@@ -49,7 +54,106 @@ async function instance(): Promise<{ id: string; slaMs: number }> {
   return { id: res.body.instance_id, slaMs: Date.parse(res.body.sla_at) };
 }
 
+/** `count` such instances, eight started at a time. */
+async function instances(count: number): Promise<Array<{ id: string; slaMs: number }>> {
+  const made: Array<{ id: string; slaMs: number }> = [];
+  let taken = 0;
+  const lanes = Array.from({ length: 8 }, async () => {
+    while (taken < count) {
+      taken += 1;
+      made.push(await instance());
+    }
+  });
+  await Promise.all(lanes);
+  return made;
+}
+
 const at = (ms: number) => new Date(ms).toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the clock reads `ms` or later: for a real deadline, where there is no event to wait for. */
+async function until(ms: number): Promise<void> {
+  // A timer may wake a millisecond early; three rounds always suffice.
+  for (let round = 0; round < 3 && Date.now() < ms; round += 1) await sleep(ms - Date.now());
+  expect(Date.now()).toBeGreaterThanOrEqual(ms);
+}
+
+/** The worker's timer grace (HERA_TIMER_GRACE, 1 s in tests): a PENDING timer is late this long past its fire_at. */
+const graceMs = () => durationMs(h.config.HERA_TIMER_GRACE);
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The `hera_sweep_*` series a worker's Prometheus endpoint shows now. */
+async function sweepMetrics(url: string): Promise<Sample[]> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  const samples: Sample[] = [];
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^(hera_sweep_\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+const seriesKey = (s: Pick<Sample, 'name' | 'labels'>) =>
+  `${s.name}{${Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+
+/** Every series that moved between two scrapes, by `name{label=value,…}` (labels sorted), and by how much. */
+function moved(before: Sample[], after: Sample[]): Record<string, number> {
+  const was = new Map(before.map((s) => [seriesKey(s), s.value]));
+  const changes: Record<string, number> = {};
+  for (const s of after) {
+    const delta = s.value - (was.get(seriesKey(s)) ?? 0);
+    if (delta !== 0) changes[seriesKey(s)] = delta;
+  }
+  return changes;
+}
+
+/** The histogram series a recorded run of this duration adds to `hera_sweep_run_duration_seconds`. */
+function durationObserved(runDurationMs: number, buckets: Sample[]): Record<string, number> {
+  const observed: Record<string, number> = { 'hera_sweep_run_duration_seconds_count{}': 1 };
+  for (const b of buckets.filter((s) => s.name === 'hera_sweep_run_duration_seconds_bucket')) {
+    if (b.labels.le === '+Inf' || runDurationMs / 1000 <= Number(b.labels.le)) observed[seriesKey(b)] = 1;
+  }
+  return observed;
+}
+
+/** `moved`, with the duration histogram's sum checked apart (a float) and left out. */
+function movedExceptSum(before: Sample[], after: Sample[], runDurationMs: number | null): Record<string, number> {
+  const changes = moved(before, after);
+  const sum = changes['hera_sweep_run_duration_seconds_sum{}'] ?? 0;
+  expect(sum).toBeCloseTo(runDurationMs === null ? 0 : runDurationMs / 1000, 6);
+  delete changes['hera_sweep_run_duration_seconds_sum{}'];
+  return changes;
+}
+
+const workerMetricsUrl = () => {
+  const url = process.env.HERA_TEST_WORKER_METRICS_URL;
+  if (!url) throw new Error('HERA_TEST_WORKER_METRICS_URL is not set: the global setup starts the worker with a metrics port');
+  return url;
+};
+
+/**
+ * Resolves once Temporal has admitted the Update `updateId` of the workflow `workflowId` (received it, whether or
+ * not a worker has taken it yet); until it arrives the server answers NOT_FOUND.
+ */
+async function admitted(workflowId: string, updateId: string): Promise<void> {
+  const admittedStage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+  await eventually(async () => {
+    const answer = await h.system.services.temporal.connection.workflowService.pollWorkflowExecutionUpdate({
+      namespace: h.config.TEMPORAL_NAMESPACE,
+      updateRef: { workflowExecution: { workflowId }, updateId },
+      waitPolicy: { lifecycleStage: admittedStage },
+    });
+    expect(answer.stage).toBeGreaterThanOrEqual(admittedStage);
+  }, 20_000, 100);
+}
 
 test('SLA tiers through as_of (scenario 21): 50 %/75 % warnings, breach at 0 h / 2 h / 6 h to owner, manager, operations; each once', async () => {
   const started = await Promise.all([instance(), instance(), instance()]);
@@ -120,8 +224,12 @@ test('a deadline that really passed is escalated by a sweep at the current time,
   const started = await post(owner, '/api/v1/workflows', { definition_code: code });
   expect(started.status).toBe(201);
   const id = started.body.instance_id as string;
-  await new Promise((resolve) => setTimeout(resolve, Date.parse(started.body.sla_at) - Date.now() + 200));
-  expect(await sweep()).toMatchObject({ instances_escalated: 1, notifications_sent: 1, instances_warned: 0 });
+  // The real deadline, 2 s after the start: a run begun at it or later (its as_of is its start) finds it breached.
+  const slaMs = Date.parse(started.body.sla_at);
+  await until(slaMs);
+  const late = await sweep();
+  expect(Date.parse(late.as_of)).toBeGreaterThanOrEqual(slaMs);
+  expect(late).toMatchObject({ instances_escalated: 1, notifications_sent: 1, instances_warned: 0 });
   expect(await view(id)).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 1 });
 
   // A fractional override: the SLA's length in milliseconds is not a whole number of hours' worth.
@@ -171,20 +279,25 @@ test('two sweeps started at once send each notice once', async () => {
 
 test('a paused instance past its SLA is not escalated; after the resume its moved deadline is what counts', async () => {
   const { id, slaMs } = await instance();
-  expect((await post(admin, `/api/v1/workflows/${id}/pause`, { reason: 'waiting on the customer' })).status).toBe(200);
+  const paused = await post(admin, `/api/v1/workflows/${id}/pause`, { reason: 'waiting on the customer' });
+  expect(paused.status).toBe(200);
   const whilePaused = await sweep({ as_of: at(slaMs + hour) });
-  expect(whilePaused.instances_escalated).toBe(0);
+  expect(whilePaused).toMatchObject({ instances_processed: 0, instances_escalated: 0 });
   expect(await view(id)).toMatchObject({ paused: true, sla_escalation_level: 0 });
-  await new Promise((resolve) => setTimeout(resolve, 3000));
   const resumed = await post(admin, `/api/v1/workflows/${id}/resume`);
   expect(resumed.status).toBe(200);
+  // The deadline moved by exactly the paused time (the sweep's run above at least).
+  const pausedMs = Date.parse(resumed.body.resumed_at) - Date.parse(paused.body.paused_at);
+  expect(resumed.body.pause_duration_seconds * 1000).toBe(pausedMs);
   const movedSla = Date.parse(resumed.body.sla_at);
-  expect(movedSla - slaMs).toBeGreaterThanOrEqual(3000);
+  expect(movedSla - slaMs).toBe(pausedMs);
+  expect(pausedMs).toBeGreaterThan(0);
 
-  // Past the original deadline but before the moved one: warned (75 %), not breached.
-  expect(await sweep({ as_of: at(slaMs + 1000) })).toMatchObject({ instances_warned: 1, instances_escalated: 0 });
+  // Past the original deadline but a millisecond before the moved one: warned (75 %), not breached.
+  expect(await sweep({ as_of: at(movedSla - 1) })).toMatchObject({ instances_warned: 1, instances_escalated: 0 });
   expect(await view(id)).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 0 });
-  expect(await sweep({ as_of: at(movedSla + 1000) })).toMatchObject({ instances_escalated: 1 });
+  // At the moved deadline: breached.
+  expect(await sweep({ as_of: at(movedSla) })).toMatchObject({ instances_escalated: 1 });
   const [breach] = (await noticesOf([id])).filter((n) => n.template === 'sla_breach');
   expect(breach.payload.params.sla_at).toBe(resumed.body.sla_at);
 });
@@ -200,12 +313,13 @@ test('a finished instance is never swept, however late its SLA', async () => {
 test('the sweep never fires a timer early (a future as_of included) nor one of a paused instance', async () => {
   const { id } = await instance();
   const { id: pausedId } = await instance();
+  // Paused first: its timer is set on the paused instance, so its workflow cannot fire it either.
+  expect((await post(admin, `/api/v1/workflows/${pausedId}/pause`)).status).toBe(200);
   const ahead = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'ahead', duration: 'PT1H', on_fire: { create_task: { title: 'Too soon', assignee_role: 'manager' } } });
   const frozen = await post(admin, `/api/v1/workflows/${pausedId}/timers`, { name: 'frozen', duration: 'PT1S', on_fire: { create_task: { title: 'Never', assignee_role: 'manager' } } });
   expect([ahead.status, frozen.status]).toEqual([200, 200]);
-  expect((await post(admin, `/api/v1/workflows/${pausedId}/pause`)).status).toBe(200);
-  // Past the paused timer's due time plus the grace (2 s in tests).
-  await new Promise((resolve) => setTimeout(resolve, 3500));
+  // Until the paused timer is late (past its fire_at plus the grace) in real time.
+  await until(Date.parse(frozen.body.fire_at) + graceMs() + 1);
   expect(await sweep({ as_of: at(Date.now() + 2 * hour) })).toMatchObject({ timers_processed: 0, timers_fired: 0 });
   const statuses = await rows('select timer_status from wf_timers_view where timer_id = any($1::uuid[])', [[ahead.body.timer_id, frozen.body.timer_id]]);
   expect(statuses.map((t) => t.timer_status)).toEqual(['PENDING', 'PENDING']);
@@ -214,36 +328,56 @@ test('the sweep never fires a timer early (a future as_of included) nor one of a
 
 test('timers late past their grace while their worker was down are fired by the sweep through their workflow, each once (scenario 22)', async () => {
   // The instances live on a task queue of their own, so their worker can be stopped while the sweep's keeps running.
-  const taskQueue = `late-sweep-${Date.now()}`;
+  const taskQueue = `late-sweep-${randomUUID()}`;
   const api = await h.apiWith({ HERA_TASK_QUEUE: taskQueue });
   let instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
   try {
     await instanceWorker.running;
-    const timers: Array<{ instanceId: string; timerId: string }> = [];
+    // Every timer falls due at one moment, far enough ahead for the setup below (five calls and the worker's stop).
+    const deadline = Date.now() + 4_000;
+    const timers: Array<{ instanceId: string; timerId: string; fireAt: number }> = [];
     for (const names of [['a1', 'a2'], ['b1']]) {
       const started = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+      expect(started.status).toBe(201);
       for (const name of names) {
-        const timer = await api.call(admin, `/api/v1/workflows/${started.body.instance_id}/timers`, { name, duration: 'PT1S', on_fire: { create_task: { title: `Late ${name}`, assignee_role: 'manager' } } });
+        const duration = `PT${(Math.max(1, deadline - Date.now()) / 1000).toFixed(3)}S`;
+        const timer = await api.call(admin, `/api/v1/workflows/${started.body.instance_id}/timers`, { name, duration, on_fire: { create_task: { title: `Late ${name}`, assignee_role: 'manager' } } });
         expect(timer.status).toBe(200);
-        timers.push({ instanceId: started.body.instance_id, timerId: timer.body.timer_id });
+        timers.push({ instanceId: started.body.instance_id, timerId: timer.body.timer_id, fireAt: Date.parse(timer.body.fire_at) });
       }
     }
     await instanceWorker.kill();
-    // Past due (1 s) plus the grace (2 s in tests).
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Their worker was gone before any of them fell due: only the sweep can fire them now.
+    expect(Date.now()).toBeLessThan(Math.min(...timers.map((t) => t.fireAt)));
+    const instanceIds = [...new Set(timers.map((t) => t.instanceId))];
+    await forgetStickyWorker(h.system.services.temporal, instanceIds.map((id) => instanceWorkflowId(admin.organizationId, id)));
+    // Until every timer is late: past its fire_at plus the grace.
+    await until(Math.max(...timers.map((t) => t.fireAt)) + graceMs() + 1);
     const statuses = async () =>
       (await rows('select timer_status from wf_timers_view where timer_id = any($1::uuid[])', [timers.map((t) => t.timerId)])).map((r) => r.timer_status);
     expect(await statuses()).toEqual(['PENDING', 'PENDING', 'PENDING']);
 
-    const run = sweep();
-    // The sweep has taken the timers and waits on their instances; the worker comes back to fire requests.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The run's as_of names its fireTimer Updates; it is now, so every timer is late for it.
+    const asOf = at(Date.now());
+    const metricsBefore = await sweepMetrics(workerMetricsUrl());
+    const run = sweep({ as_of: asOf });
+    run.catch(() => undefined); // awaited below; a failure meanwhile is not an unhandled rejection
+    // The sweep's fire requests reach the instances while their worker is away; then the worker comes back to them.
+    await Promise.all(timers.map((t) => admitted(instanceWorkflowId(admin.organizationId, t.instanceId), lateTimerUpdateId(t.timerId, asOf))));
     instanceWorker = childWorker(h.env.databaseUrl, taskQueue);
+    await instanceWorker.running;
     const report = await run;
-    expect(report).toMatchObject({ timers_processed: 3, timers_fired: 3, errors: 0 });
+    expect(report).toMatchObject({ as_of: asOf, timers_processed: 3, timers_fired: 3, errors: 0 });
+    expect(report.skipped).toEqual({});
     expect(await statuses()).toEqual(['FIRED', 'FIRED', 'FIRED']);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const created = await rows(`select title from wf_tasks_view where instance_id = any($1::uuid[]) order by title`, [[...new Set(timers.map((t) => t.instanceId))]]);
+    const metricsAfter = await sweepMetrics(workerMetricsUrl());
+    expect(movedExceptSum(metricsBefore, metricsAfter, report.run_duration_ms)).toEqual({
+      'hera_sweep_changes_total{change=fired,job=timers}': 3,
+      'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
+      ...durationObserved(report.run_duration_ms, metricsAfter),
+    });
+    // Each fire's task is written before its Update answers.
+    const created = await rows(`select title from wf_tasks_view where instance_id = any($1::uuid[]) order by title`, [instanceIds]);
     expect(created.map((t) => t.title)).toEqual(['Late a1', 'Late a2', 'Late b1']);
     expect(await sweep()).toMatchObject({ timers_processed: 0, timers_fired: 0 });
   } finally {
@@ -252,23 +386,113 @@ test('timers late past their grace while their worker was down are fired by the 
   }
 }, 90_000);
 
+test('an instance that does not answer within the per-item time is counted in errors and left for the next run', async () => {
+  // Its instances live on a task queue of their own, whose worker is stopped. The runs that find them silent go
+  // to a worker of their own whose per-item time is 1 s (HERA_SWEEP_ITEM_TIMEOUT; 20 s by default), with metrics.
+  const instanceQueue = `silent-${randomUUID()}`;
+  const sweepQueue = `sweep-item-timeout-${randomUUID()}`;
+  const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
+  const api = await h.apiWith({ HERA_TASK_QUEUE: instanceQueue });
+  let instanceWorker = childWorker(h.env.databaseUrl, instanceQueue);
+  const sweepWorker = childWorker(h.env.databaseUrl, sweepQueue, { HERA_SWEEP_ITEM_TIMEOUT: '1s', HERA_WORKER_METRICS_PORT: new URL(metricsUrl).port });
+  try {
+    await Promise.all([instanceWorker.running, sweepWorker.running]);
+    const silent: Array<{ id: string; slaMs: number }> = [];
+    for (let i = 0; i < 2; i += 1) {
+      const res = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+      expect(res.status).toBe(201);
+      silent.push({ id: res.body.instance_id, slaMs: Date.parse(res.body.sla_at) });
+    }
+    const ids = silent.map((s) => s.id);
+    await instanceWorker.kill();
+    await forgetStickyWorker(h.system.services.temporal, ids.map((id) => instanceWorkflowId(admin.organizationId, id)));
+    const asOf = at(Math.max(...silent.map((s) => s.slaMs)) + 60_000);
+    const runOnSweepWorker = (): Promise<any> =>
+      h.system.services.temporal.workflow.execute('sweepWorkflow', {
+        workflowId: `sweep-test-${randomUUID()}`,
+        taskQueue: sweepQueue,
+        args: [{ trigger: 'api', organization_filter: [admin.organizationId], as_of: asOf }],
+      });
+    const levels = async () => (await rows('select instance_id, sla_warning_level, sla_escalation_level, sla_check_at from wf_instances_view where instance_id = any($1::uuid[]) order by instance_id', [ids]));
+    const untouched = await levels();
+
+    const before = await sweepMetrics(metricsUrl);
+    const first = await runOnSweepWorker();
+    expect(first).toMatchObject({ instances_processed: 2, instances_escalated: 0, notifications_sent: 0, errors: 2 });
+    expect(first.skipped).toEqual({});
+    // Counted as errors where the run ran, and the run recorded with them.
+    const after = await sweepMetrics(metricsUrl);
+    expect(movedExceptSum(before, after, first.run_duration_ms)).toEqual({
+      'hera_sweep_errors_total{job=sla}': 2,
+      'hera_sweep_runs_total{status=COMPLETED_WITH_ERRORS,trigger=api}': 1,
+      ...durationObserved(first.run_duration_ms, after),
+    });
+    const [record] = await h.system.services.db.withOrg('00000000-0000-4000-8000-0000000000f0', async (sql) =>
+      (await sql.query('select status, counts from wf_scheduler_runs_view where run_id = $1', [first.scheduler_run_id])).rows,
+    );
+    expect(record).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', counts: { errors: 2, instances_escalated: 0 } });
+    // Left as they were (no level, no notice, the same next check), so the next run takes them up again.
+    expect(await levels()).toEqual(untouched);
+    expect(await noticesOf(ids)).toEqual([]);
+    expect(await runOnSweepWorker()).toMatchObject({ instances_processed: 2, instances_escalated: 0, errors: 2 });
+
+    // Their worker back, the next run leaves each escalated once. (Temporal still holds the timed-out requests
+    // and hands them to the returning worker, so they may get there first: the instance decides again, once.)
+    instanceWorker = childWorker(h.env.databaseUrl, instanceQueue);
+    await instanceWorker.running;
+    expect(await sweep({ as_of: asOf })).toMatchObject({ errors: 0 });
+    for (const row of await levels()) expect(row).toMatchObject({ sla_warning_level: 2, sla_escalation_level: 1 });
+    for (const id of ids) expect(await notes(id)).toEqual(['SLA_ESCALATION']);
+    const notices = await noticesOf(ids);
+    expect(notices.map((n) => [n.template, n.recipient])).toEqual([
+      ['sla_breach', { user_id: owner.userId }],
+      ['sla_breach', { user_id: owner.userId }],
+    ]);
+    expect(new Set(notices.map((n) => n.instance_id))).toEqual(new Set(ids));
+  } finally {
+    await Promise.all([instanceWorker.kill(), sweepWorker.kill()]);
+    await api.close();
+  }
+}, 90_000);
+
+test('max_instances_per_run: a run looks at exactly that many instances; the next run goes on', async () => {
+  const started = await instances(3);
+  const asOf = at(Math.max(...started.map((s) => s.slaMs)) + 60_000);
+  expect(await sweep({ as_of: asOf, dry_run: true })).toMatchObject({ instances_processed: 3, instances_escalated: 3 });
+
+  const first = await sweep({ as_of: asOf, max_instances_per_run: 2 });
+  expect(first).toMatchObject({ instances_processed: 2, instances_escalated: 2, notifications_sent: 2, errors: 0 });
+  // The run took them earliest check first: the one left is the latest (its 50 % mark is its SLA less 12 h).
+  const [last] = [...started].sort((a, b) => a.slaMs - b.slaMs || (a.id < b.id ? -1 : 1)).slice(-1);
+  const left = await rows('select instance_id from wf_instances_view where instance_id = any($1::uuid[]) and sla_escalation_level = 0', [started.map((s) => s.id)]);
+  expect(left.map((r) => r.instance_id)).toEqual([last.id]);
+
+  expect(await sweep({ as_of: asOf, max_instances_per_run: 2 })).toMatchObject({ instances_processed: 1, instances_escalated: 1, notifications_sent: 1, errors: 0 });
+  expect(await sweep({ as_of: asOf })).toMatchObject({ instances_processed: 0 });
+  const notices = await noticesOf(started.map((s) => s.id));
+  expect(notices).toHaveLength(3);
+  expect(new Set(notices.map((n) => n.instance_id)).size).toBe(3);
+});
+
 test('a pause stops the tasks’ clocks too: after the resume their due time is later by the paused time', async () => {
   const { id } = await instance();
   const dueAt = at(Date.now() + hour);
   const task = await post(admin, `/api/v1/workflows/${id}/tasks`, { title: 'Frozen task', assignee_role: 'manager', due_at: dueAt });
   expect(task.status).toBe(201);
-  expect((await post(admin, `/api/v1/workflows/${id}/pause`)).status).toBe(200);
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const paused = await post(admin, `/api/v1/workflows/${id}/pause`);
+  expect(paused.status).toBe(200);
   const resumed = await post(admin, `/api/v1/workflows/${id}/resume`);
   expect(resumed.status).toBe(200);
+  const pausedMs = Date.parse(resumed.body.resumed_at) - Date.parse(paused.body.paused_at);
+  expect(resumed.body.pause_duration_seconds * 1000).toBe(pausedMs);
+  expect(pausedMs).toBeGreaterThan(0);
   const [row] = await rows('select due_at, overdue_check_at from wf_tasks_view where task_id = $1', [task.body.task_id]);
-  const moved = row.due_at.getTime() - Date.parse(dueAt);
-  expect(moved).toBeGreaterThanOrEqual(2000);
-  expect(moved).toBeLessThan(2000 + 1500);
-  expect(row.overdue_check_at.getTime() - row.due_at.getTime()).toBe(hour);
-  // An hour and a second past the original due time is still inside the first hour past the moved one.
-  expect(await sweep({ as_of: at(Date.parse(dueAt) + hour + 1000) })).toMatchObject({ tasks_escalated: 0 });
-  expect(await sweep({ as_of: at(row.due_at.getTime() + hour + 1000) })).toMatchObject({ tasks_escalated: 1 });
+  const movedDue = row.due_at.getTime();
+  expect(movedDue - Date.parse(dueAt)).toBe(pausedMs);
+  expect(row.overdue_check_at.getTime() - movedDue).toBe(hour);
+  // An hour past the original due time, a millisecond short of an hour past the moved one: not yet overdue.
+  expect(await sweep({ as_of: at(movedDue + hour - 1) })).toMatchObject({ tasks_processed: 0, tasks_escalated: 0 });
+  expect(await sweep({ as_of: at(movedDue + hour) })).toMatchObject({ tasks_processed: 1, tasks_escalated: 1 });
 });
 
 test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, priority raised, each level announced once', async () => {
@@ -282,8 +506,16 @@ test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, pr
   }
   const task = async (taskId: string) => (await rows('select * from wf_tasks_view where task_id = $1', [taskId]))[0];
 
+  const metricsBefore = await sweepMetrics(workerMetricsUrl());
   const first = await sweep({ as_of: at(Date.parse(dueAt) + hour + 60_000) });
-  expect(first).toMatchObject({ tasks_processed: 2, tasks_escalated: 2 });
+  expect(first).toMatchObject({ tasks_processed: 2, tasks_escalated: 2, notifications_sent: 2 });
+  const metricsAfter = await sweepMetrics(workerMetricsUrl());
+  expect(movedExceptSum(metricsBefore, metricsAfter, first.run_duration_ms)).toEqual({
+    'hera_sweep_changes_total{change=tasks_escalated,job=tasks}': 2,
+    'hera_sweep_changes_total{change=notifications,job=tasks}': 2,
+    'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
+    ...durationObserved(first.run_duration_ms, metricsAfter),
+  });
   for (const taskId of taskIds) {
     expect(await task(taskId)).toMatchObject({ assignee_role: 'senior_manager', priority: 'high', escalation_count: 1, overdue_level: 1 });
   }
@@ -304,8 +536,24 @@ test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, pr
 
 test('the run is recorded and counted, and the notifications endpoint lists the notices', async () => {
   const { slaMs } = await instance();
-  const run = await sweep({ as_of: at(slaMs + 60_000) }, { 'Idempotency-Key': `sweep-${randomUUID()}` });
-  expect(run.instances_escalated).toBeGreaterThanOrEqual(1);
+  const asOf = at(slaMs + 60_000);
+  const metricsUrl = workerMetricsUrl();
+  const before = await sweepMetrics(metricsUrl);
+  // A dry run changes nothing and records nothing: no counter moves.
+  expect(await sweep({ as_of: asOf, dry_run: true })).toMatchObject({ instances_escalated: 1, notifications_sent: 1 });
+  const afterDryRun = await sweepMetrics(metricsUrl);
+  expect(movedExceptSum(before, afterDryRun, null)).toEqual({});
+
+  const run = await sweep({ as_of: asOf }, { 'Idempotency-Key': `sweep-${randomUUID()}` });
+  expect(run).toMatchObject({ instances_processed: 1, instances_escalated: 1, notifications_sent: 1, errors: 0 });
+  // The worker's counters moved by exactly what the run changed, and the run is counted once with its duration.
+  const after = await sweepMetrics(metricsUrl);
+  expect(movedExceptSum(afterDryRun, after, run.run_duration_ms)).toEqual({
+    'hera_sweep_changes_total{change=escalated,job=sla}': 1,
+    'hera_sweep_changes_total{change=notifications,job=sla}': 1,
+    'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
+    ...durationObserved(run.run_duration_ms, after),
+  });
   expect(run.scheduler_run_id).toMatch(/^[0-9a-f-]{36}$/);
   const records = await h.system.services.db.withOrg('00000000-0000-4000-8000-0000000000f0', async (sql) =>
     (await sql.query('select * from wf_scheduler_runs_view where run_id = $1', [run.scheduler_run_id])).rows,

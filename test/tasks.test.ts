@@ -128,3 +128,23 @@ test('bad task input: both or no assignee, a past due date, unknown task', async
   const byEmployee = await post(employee, `/api/v1/workflows/${id}/tasks`, { title: 'X', assignee_role: 'user' });
   expect(byEmployee.status).toBe(403);
 });
+
+test('another organization’s task is 404 TASK_NOT_FOUND on every task route (not 403, not 200), and stays as it was', async () => {
+  const started = await post(employee, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+  const id = started.body.instance_id;
+  expect((await post(manager, `/api/v1/workflows/${id}/tasks`, { title: 'Theirs to see', assignee_role: 'manager', priority: 'high' })).status).toBe(201);
+  const [task] = await tasksOf(id);
+  // Every role, so no gate can be what refuses: only the organization can.
+  const stranger = await h.member((await h.organization()).id, ['admin', 'manager', 'system', 'user']);
+  const attempts = await Promise.all([
+    h.request('GET', `/api/v1/tasks/${task.task_id}`, { token: stranger.token }),
+    post(stranger, `/api/v1/tasks/${task.task_id}/claim`),
+    post(stranger, `/api/v1/tasks/${task.task_id}/complete`, { outcome: 'approved' }),
+    post(stranger, `/api/v1/tasks/${task.task_id}/escalate`, { escalate_to_role: 'director' }),
+    post(stranger, `/api/v1/tasks/${task.task_id}/reassign`, { assignee_role: 'user' }),
+  ]);
+  expect(attempts.map((a) => [a.status, a.body.error?.code])).toEqual(Array(5).fill([404, 'TASK_NOT_FOUND']));
+  const [after] = await tasksOf(id);
+  expect(after).toMatchObject({ task_id: task.task_id, task_state: 'OPEN', assignee_role: 'manager', assignee_user_id: null, priority: 'high', escalation_count: 0 });
+  expect(after.updated_at).toEqual(task.updated_at);
+});

@@ -1,3 +1,4 @@
+import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 
@@ -94,6 +95,7 @@ test('refusals: bad duration, unknown effect, unknown timer, non-admin, finished
   const id = await start(employee, { definition_code: 'LEAVE_APPROVAL' });
   const noAction = await post(admin, `/api/v1/workflows/${id}/timers`, { minutes: 5, on_fire: {} });
   expect(noAction.status).toBe(400);
+  expect(noAction.body.error.code).toBe('VALIDATION_FAILED');
   const tooLong = await post(admin, `/api/v1/workflows/${id}/timers`, { minutes: 50_000, on_fire: { escalate_tasks: true } });
   expect(tooLong.body.error.code).toBe('INVALID_DURATION');
   const badEffect = await post(admin, `/api/v1/workflows/${id}/timers`, { minutes: 5, on_fire: { effect: 'HERA.UNIV.WF.EFFECT.NOPE.v1' } });
@@ -106,12 +108,18 @@ test('refusals: bad duration, unknown effect, unknown timer, non-admin, finished
   expect(none.body.error.code).toBe('NO_PENDING_TIMERS');
   const denied = await post(employee, `/api/v1/workflows/${id}/timers`, { minutes: 5, on_fire: { escalate_tasks: true } });
   expect(denied.status).toBe(403);
+  expect(denied.body.error.code).toBe('PERMISSION_DENIED');
   const finished = await start(employee, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'COMPLETED' });
+  // Read until the instance is finished everywhere (its record and its workflow), then ask once.
   await eventually(async () => {
-    const late = await post(admin, `/api/v1/workflows/${finished}/timers`, { minutes: 5, on_fire: { escalate_tasks: true } });
-    expect(late.status).toBe(409);
-    expect(late.body.error.code).toBe('INSTANCE_FINALIZED');
+    const [record] = await rows('select current_state, status from wf_instances_view where instance_id = $1', [finished]);
+    expect(record).toEqual({ current_state: 'COMPLETED', status: 'completed' });
+    const handle = h.system.services.temporal.workflow.getHandle(instanceWorkflowId(employee.organizationId, finished));
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
   });
+  const late = await post(admin, `/api/v1/workflows/${finished}/timers`, { minutes: 5, on_fire: { escalate_tasks: true } });
+  expect(late.status).toBe(409);
+  expect(late.body.error.code).toBe('INSTANCE_FINALIZED');
 });
 
 test('APPT_FOLLOWUP (scenario 33): an operator FIRE advances the instance now', async () => {

@@ -227,3 +227,9 @@ describe('SLA sweep tiers', () => {
     expect(() => loadConfig({ HERA_TIMER_GRACE: '-1s' })).toThrow(/HERA_TIMER_GRACE/);
   });
 });
+
+test('a prebuilt workflow bundle must exist when named (workers load it instead of bundling)', () => {
+  expect(() => loadConfig({ HERA_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' })).toThrow(/HERA_WORKFLOW_BUNDLE: no such file/);
+  expect(loadConfig({ HERA_WORKFLOW_BUNDLE: __filename }).HERA_WORKFLOW_BUNDLE).toBe(__filename);
+  expect(loadConfig({}).HERA_WORKFLOW_BUNDLE).toBeUndefined();
+});

@@ -15,8 +15,8 @@ import { addCounts, type BatchRequest, type BatchResult, type SweepReport } from
 
 /** How many instance workflows one batch talks to at once (bench/sweep.ts: 45–56 escalations/s on 2 cores). */
 const concurrency = 32;
-/** An instance that does not answer in this time (its worker gone, its task failing) is left for the next run. */
-const itemTimeoutMs = 20_000;
+/** The id of the sweep's fireTimer Update for one late timer in one run (the run's `as_of`). */
+export const lateTimerUpdateId = (timerId: string, asOf: string) => `late-timer:${timerId}:${asOf}`;
 
 async function eachLimited<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let index = 0;
@@ -43,6 +43,8 @@ export interface SweepDeps {
  */
 export function sweepActivities({ db, temporal, config }: SweepDeps) {
   const operationsTeam = config.HERA_OPERATIONS_TEAM;
+  /** An instance that does not answer in this time (its worker gone, its task failing) is counted as an error. */
+  const itemTimeout = durationMs(config.HERA_SWEEP_ITEM_TIMEOUT);
 
   type Handle = ReturnType<Client['workflow']['getHandle']>;
   type Counts = Record<string, number>;
@@ -66,7 +68,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
       }
       try {
         const handle = temporal.workflow.getHandle(instanceWorkflowId(request.organizationId, row.instance_id));
-        const changed = await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () => job.act(handle, row, request));
+        const changed = await temporal.connection.withDeadline(Date.now() + itemTimeout, () => job.act(handle, row, request));
         addCounts(result.changed, changed);
         for (const [change, n] of Object.entries(changed)) if (n > 0) sweepChanges.inc({ job: request.job, change }, n);
       } catch (error) {
@@ -105,8 +107,11 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
     select: (r) => (sql) => lateTimers(sql, r.organizationId, dueBefore(r), r.limit, r.after),
     wouldChange: () => ({ fired: 1 }),
     async act(handle, row, r) {
-      // The instance re-checks the deadline: a resume may have moved it since the selection.
+      // The instance re-checks the deadline: a resume may have moved it since the selection. The Update's id is
+      // the run's (Temporal deduplicates it within the instance's run): a retried batch joins the fire it already
+      // asked for, and the next run asks anew, however this one was answered.
       const answer = await handle.executeUpdate(fireTimerUpdate, {
+        updateId: lateTimerUpdateId(row.timer_id, r.asOf),
         args: [{ actor: { userId: systemActorId, roles: ['system'] }, timer_id: row.timer_id, reason: 'late: fired by the SLA sweep', due_by: dueBefore(r) }],
       });
       return { fired: answer.status === 'FIRED' || answer.status === 'FAILED' ? 1 : 0 };

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { apiCommand } from './commands/api';
+import { bundleCommand } from './commands/bundle';
 import { definitionsCommand } from './commands/definitions';
 import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
@@ -20,6 +21,7 @@ const program = new Command('hera')
   .addCommand(tokenCommand)
   .addCommand(definitionsCommand)
   .addCommand(replayCommand)
+  .addCommand(bundleCommand)
   .addCommand(scheduleCommand)
   .addCommand(temporalCommand);
 

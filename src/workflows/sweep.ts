@@ -71,7 +71,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
     }
     let result: BatchResult;
     try {
-      result = await sweepBatch({ job, organizationId: position.organizationId, asOf: progress.asOf, dryRun, limit: batch, after: position.after });
+      // The instance budget caps the SLA batch itself, so a run looks at exactly `max_instances_per_run`.
+      const budget = job === 'sla' && input.max_instances_per_run !== undefined ? input.max_instances_per_run - progress.instancesSeen : batch;
+      result = await sweepBatch({ job, organizationId: position.organizationId, asOf: progress.asOf, dryRun, limit: Math.min(batch, budget), after: position.after });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       // The organization's job is retried by the next run; the others go on.

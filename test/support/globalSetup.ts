@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { migrate } from '../../src/db/migrate';
 import { createDatabaseIfMissing, dropDatabase, startEmbeddedPostgres } from '../../src/db/provision';
 import { freePort } from '../../src/net';
@@ -83,13 +84,33 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
+/** Like Promise.all, but a failure is thrown only once every start has settled, so each one's stop is registered. */
+async function allStarted<T extends readonly unknown[]>(starts: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 async function startEverything(): Promise<void> {
   const cliPath = resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
-  const temporal = await startDevServer({ cliPath, port: await freePort() });
-  globalThis.heraTestStops.push(() => temporal.stop());
-
-  const databaseUrl = await startDatabase();
-  await migrate(databaseUrl);
+  // The three slow starts are independent: the Temporal dev server, the database with its migrations, and one
+  // bundle of the workflow code for every worker, `hera dev` and replay of this run (each would take seconds; in a
+  // process of its own, since bundling inside Jest's module system is fragile).
+  const workflowBundle = path.join(mkdtempSync(path.join(os.tmpdir(), 'hera-test-bundle-')), 'workflows.js');
+  const [temporal, databaseUrl] = await allStarted([
+    freePort().then(async (port) => {
+      const server = await startDevServer({ cliPath, port });
+      globalThis.heraTestStops.push(() => server.stop());
+      return server;
+    }),
+    startDatabase().then(async (url) => {
+      await migrate(url);
+      return url;
+    }),
+    promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/hera.js'), 'bundle', workflowBundle], { cwd: repoRoot }),
+  ] as const);
+  process.env.HERA_WORKFLOW_BUNDLE = workflowBundle;
 
   const taskQueue = `hera-test-${randomBytes(3).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('base64url');
@@ -101,8 +122,8 @@ async function startEverything(): Promise<void> {
     HERA_JWT_SECRET: jwtSecret,
     // Sweeps run only when a test asks: a schedule firing on its own would change other tests' instances.
     HERA_SWEEP_SCHEDULE: 'off',
-    // A short grace, so the late-timer test need not wait a minute past the due time.
-    HERA_TIMER_GRACE: '2s',
+    // A short grace, so the late-timer tests need not wait a minute past the due time.
+    HERA_TIMER_GRACE: '1s',
   });
   const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
   process.stderr.write(`\nworker log: ${workerLog}\n`);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { eventually } from './eventually';
 import path from 'node:path';
 
 export interface ChildWorker {
@@ -31,3 +34,23 @@ export function childWorker(databaseUrl: string, taskQueue: string, env: Record<
     },
   };
 }
+
+/**
+ * What a worker stopping in good order tells the server and a killed one cannot: these workflows' next tasks go to
+ * their task queue, where a returning worker polls, instead of waiting 10 s on the dead worker's sticky queue.
+ */
+export async function forgetStickyWorker(client: Client, workflowIds: string[]): Promise<void> {
+  for (const workflowId of workflowIds) {
+    await client.workflowService.resetStickyTaskQueue({ namespace: client.options.namespace, execution: { workflowId } });
+  }
+}
+
+/** Resolves once some worker polls `taskQueue` for workflow tasks and for activity tasks (a started worker may not yet). */
+export const pollersOn = (client: Client, taskQueue: string) =>
+  eventually(async () => {
+    const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+    for (const taskQueueType of [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY]) {
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      if (pollers.length === 0) throw new Error(`nobody polls ${taskQueue} yet`);
+    }
+  }, 60_000);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { Command } from 'commander';
-import { workflowsPath } from '../../worker';
+import { loadConfig } from '../../config';
+import { workflowCode } from '../../worker';
 
 /** A recorded history: the workflow id and the history as `historyToJSON` writes it. */
 export interface RecordedHistory {
@@ -19,7 +20,7 @@ export const replayCommand = new Command('replay')
       return { file, workflowId: recorded.workflow_id, history: recorded.history };
     });
     let failed = 0;
-    const results = Worker.runReplayHistories({ workflowsPath }, histories);
+    const results = Worker.runReplayHistories(workflowCode(loadConfig()), histories);
     for await (const result of results) {
       const file = histories.find((h) => h.workflowId === result.workflowId)?.file;
       if (result.error) failed += 1;

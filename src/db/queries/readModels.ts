@@ -16,14 +16,14 @@ export async function getInstance(sql: Sql, org: string, instanceId: string) {
   return rows[0] as Record<string, unknown> | undefined;
 }
 
+/** One client runs one query at a time (pg queues concurrent ones and pg 9 refuses them): read in sequence. */
 export async function instanceChildren(sql: Sql, org: string, instanceId: string, stepsLimit: number) {
-  const [steps, tasks, timers, effects] = await Promise.all([
-    sql.query(`select ${stepColumns} from wf_steps_view where organization_id = $1 and instance_id = $2 order by line_number limit $3`, [org, instanceId, stepsLimit]),
-    sql.query(`select ${taskColumns} from wf_tasks_view where organization_id = $1 and instance_id = $2 order by created_at, task_id`, [org, instanceId]),
-    sql.query(`select ${timerColumns} from wf_timers_view where organization_id = $1 and instance_id = $2 order by created_at, fire_at`, [org, instanceId]),
-    sql.query(`select ${effectColumns} from wf_effects_view where organization_id = $1 and instance_id = $2 order by created_at, effect_id`, [org, instanceId]),
-  ]);
-  return { steps: steps.rows, tasks: tasks.rows, timers: timers.rows, effects: effects.rows };
+  const read = async (text: string, values: unknown[]) => (await sql.query(text, values)).rows;
+  const steps = await read(`select ${stepColumns} from wf_steps_view where organization_id = $1 and instance_id = $2 order by line_number limit $3`, [org, instanceId, stepsLimit]);
+  const tasks = await read(`select ${taskColumns} from wf_tasks_view where organization_id = $1 and instance_id = $2 order by created_at, task_id`, [org, instanceId]);
+  const timers = await read(`select ${timerColumns} from wf_timers_view where organization_id = $1 and instance_id = $2 order by created_at, fire_at`, [org, instanceId]);
+  const effects = await read(`select ${effectColumns} from wf_effects_view where organization_id = $1 and instance_id = $2 order by created_at, effect_id`, [org, instanceId]);
+  return { steps, tasks, timers, effects };
 }
 
 export function listSteps(sql: Sql, org: string, instanceId: string, limit: number, after: KeysetPosition | null) {

@@ -37,7 +37,7 @@ const envSchema = z.object({
   /** A PENDING timer this long past due is fired by the sweep through its workflow. */
   HERA_TIMER_GRACE: duration.default('60s'),
   /** How long the sweep waits for one instance's answer (its worker gone, its task failing) before counting an error. */
-  HERA_SWEEP_ITEM_TIMEOUT: duration.default('20s'),
+  HERA_SWEEP_ITEM_TIMEOUT: duration.default('20s').refine((v) => durationMs(v) <= 50_000, 'at most 50s: a sweep batch must heartbeat within a minute'),
   /** The team told of an SLA breach six hours on and of tasks four hours overdue. */
   HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
   /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */

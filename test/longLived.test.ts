@@ -117,11 +117,13 @@ test('a timer that comes due while its worker is down fires once when a worker i
     const id = started.body.instance_id;
     const timer = await api.call(admin, `/api/v1/workflows/${id}/timers`, {
       name: 'while-down',
-      duration: 'PT2S',
+      duration: 'PT3S',
       on_fire: { create_task: { title: 'Fired after restart', assignee_role: 'user' } },
     });
     expect(timer.status).toBe(200);
     await first.kill();
+    // The worker is gone before the timer's due time, so no worker can have fired it.
+    expect(Date.now()).toBeLessThan(Date.parse(timer.body.fire_at));
     await forgetStickyWorker(h.system.services.temporal, [handleOf(id).workflowId]);
     // It comes due while no worker polls its queue: wait past its deadline (the global worker polls another queue).
     await until(Date.parse(timer.body.fire_at) + 500);

@@ -288,7 +288,7 @@ test('a paused instance past its SLA is not escalated; after the resume its move
   expect(resumed.status).toBe(200);
   // The deadline moved by exactly the paused time (the sweep's run above at least).
   const pausedMs = Date.parse(resumed.body.resumed_at) - Date.parse(paused.body.paused_at);
-  expect(resumed.body.pause_duration_seconds * 1000).toBe(pausedMs);
+  expect(resumed.body.pause_duration_seconds).toBe(pausedMs / 1000);
   const movedSla = Date.parse(resumed.body.sla_at);
   expect(movedSla - slaMs).toBe(pausedMs);
   expect(pausedMs).toBeGreaterThan(0);
@@ -334,7 +334,7 @@ test('timers late past their grace while their worker was down are fired by the 
   try {
     await instanceWorker.running;
     // Every timer falls due at one moment, far enough ahead for the setup below (five calls and the worker's stop).
-    const deadline = Date.now() + 4_000;
+    const deadline = Date.now() + 6_000;
     const timers: Array<{ instanceId: string; timerId: string; fireAt: number }> = [];
     for (const names of [['a1', 'a2'], ['b1']]) {
       const started = await api.call(owner, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
@@ -484,7 +484,7 @@ test('a pause stops the tasks’ clocks too: after the resume their due time is 
   const resumed = await post(admin, `/api/v1/workflows/${id}/resume`);
   expect(resumed.status).toBe(200);
   const pausedMs = Date.parse(resumed.body.resumed_at) - Date.parse(paused.body.paused_at);
-  expect(resumed.body.pause_duration_seconds * 1000).toBe(pausedMs);
+  expect(resumed.body.pause_duration_seconds).toBe(pausedMs / 1000);
   expect(pausedMs).toBeGreaterThan(0);
   const [row] = await rows('select due_at, overdue_check_at from wf_tasks_view where task_id = $1', [task.body.task_id]);
   const movedDue = row.due_at.getTime();

@@ -225,6 +225,8 @@ describe('SLA sweep tiers', () => {
     expect(loadConfig({ HERA_SWEEP_INTERVAL: '30s' }).HERA_SWEEP_INTERVAL).toBe('30s');
     expect(() => loadConfig({ HERA_SWEEP_INTERVAL: 'often' })).toThrow(/HERA_SWEEP_INTERVAL: a positive duration/);
     expect(() => loadConfig({ HERA_TIMER_GRACE: '-1s' })).toThrow(/HERA_TIMER_GRACE/);
+    expect(loadConfig({}).HERA_SWEEP_ITEM_TIMEOUT).toBe('20s');
+    expect(() => loadConfig({ HERA_SWEEP_ITEM_TIMEOUT: '2m' })).toThrow(/HERA_SWEEP_ITEM_TIMEOUT: at most 50s/);
   });
 });
 

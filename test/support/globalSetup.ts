@@ -95,7 +95,7 @@ async function allStarted<T extends readonly unknown[]>(starts: { [K in keyof T]
 async function startEverything(): Promise<void> {
   const cliPath = resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
   // The three slow starts are independent: the Temporal dev server, the database with its migrations, and one
-  // bundle of the workflow code for every worker, `hera dev` and replay of this run (each would take seconds; in a
+  // bundle of the workflow code for every worker and `hera dev` of this run (each would take seconds; in a
   // process of its own, since bundling inside Jest's module system is fragile).
   const workflowBundle = path.join(mkdtempSync(path.join(os.tmpdir(), 'hera-test-bundle-')), 'workflows.js');
   const [temporal, databaseUrl] = await allStarted([
@@ -124,6 +124,8 @@ async function startEverything(): Promise<void> {
     HERA_SWEEP_SCHEDULE: 'off',
     // A short grace, so the late-timer tests need not wait a minute past the due time.
     HERA_TIMER_GRACE: '1s',
+    // A sweep's item may wait for a worker that is still starting on a loaded machine.
+    HERA_SWEEP_ITEM_TIMEOUT: '50s',
   });
   const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
   process.stderr.write(`\nworker log: ${workerLog}\n`);

@@ -19,11 +19,22 @@ export function childWorker(databaseUrl: string, taskQueue: string, env: Record<
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let output = '';
   const running = new Promise<void>((resolve, reject) => {
+    // A worker that never gets going is stopped, so no test waits on it (or leaves it behind) forever.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start in 60 s: ${output}`));
+    }, 60_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker running')) resolve();
+      if (output.includes('worker running')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}: ${output}`));
+    });
   });
   running.catch(() => undefined);
   return {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { Command } from 'commander';
-import { loadConfig } from '../../config';
 import { workflowCode } from '../../worker';
 
 /** A recorded history: the workflow id and the history as `historyToJSON` writes it. */
@@ -20,7 +19,8 @@ export const replayCommand = new Command('replay')
       return { file, workflowId: recorded.workflow_id, history: recorded.history };
     });
     let failed = 0;
-    const results = Worker.runReplayHistories(workflowCode(loadConfig()), histories);
+    // Always this checkout's code, never a prebuilt bundle (HERA_WORKFLOW_BUNDLE): replay checks the code as it is.
+    const results = Worker.runReplayHistories(workflowCode({ HERA_WORKFLOW_BUNDLE: undefined }), histories);
     for await (const result of results) {
       const file = histories.find((h) => h.workflowId === result.workflowId)?.file;
       if (result.error) failed += 1;

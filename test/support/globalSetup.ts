@@ -29,12 +29,21 @@ async function startDatabase(): Promise<string> {
     url.pathname = `/${name}`;
     return url.toString();
   }
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'hera-test-pg-'));
-  // As root the server runs as the `postgres` user, which must be able to enter the directory.
-  chmodSync(scratch, 0o755);
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'data'), port: await freePort(), database: name });
-  globalThis.heraTestStops.push(() => embedded.stop());
-  return embedded.url;
+  // Two shards start side by side, each with servers that take ports: a port free when chosen can be taken before
+  // PostgreSQL binds it. Such a start fails without a reason; another port and directory are worth a second try.
+  for (let attempt = 1; ; attempt += 1) {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'hera-test-pg-'));
+    // As root the server runs as the `postgres` user, which must be able to enter the directory.
+    chmodSync(scratch, 0o755);
+    try {
+      const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'data'), port: await freePort(), database: name });
+      globalThis.heraTestStops.push(() => embedded.stop());
+      return embedded.url;
+    } catch (error) {
+      process.stderr.write(`embedded PostgreSQL did not start (attempt ${attempt}): ${String(error)}\n`);
+      if (attempt === 3) throw error instanceof Error ? error : new Error(`embedded PostgreSQL did not start: ${String(error)}`);
+    }
+  }
 }
 
 /** Runs `hera worker` as a child process, its log in `logFile`, and resolves once it polls. */
@@ -88,7 +97,7 @@ export default async function globalSetup(): Promise<void> {
 async function allStarted<T extends readonly unknown[]>(starts: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
   const settled = await Promise.allSettled(starts);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(`a start failed: ${String(failed.reason)}`);
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 

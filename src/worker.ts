@@ -6,7 +6,7 @@ import type { Db } from './db/pool';
 import { connectClient, connectWorkerConnection, ensureSearchAttributes } from './temporal/connection';
 import { ensureSweepSchedule } from './temporal/schedule';
 
-const workflowsPath = require.resolve('./workflows');
+export const workflowsPath = require.resolve('./workflows');
 
 /** The workflow code a worker (or the replayer) runs: the prebuilt bundle when configured, else bundled from source. */
 export const workflowCode = ({ HERA_WORKFLOW_BUNDLE }: Pick<Config, 'HERA_WORKFLOW_BUNDLE'>) =>

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { instanceWorkflowId } from '../src/temporal/ids';
-import { eventually } from './support/eventually';
+import { eventually, until } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 
 let h: Harness;
@@ -21,8 +21,6 @@ const post = (member: Member, path: string, body: unknown = {}) => h.request('PO
 const rows = (text: string, values: unknown[]) =>
   h.system.services.db.withOrg(admin.organizationId, async (sql) => (await sql.query(text, values)).rows);
 const view = async (id: string) => (await rows('select * from wf_instances_view where instance_id = $1', [id]))[0];
-/** Waits until the clock reads `ms` (a deadline taken from the data, not a guess). */
-const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now())));
 const notes = async (id: string) =>
   (await rows(`select note from wf_steps_view where instance_id = $1 and note is not null and note <> 'START' order by line_number`, [id])).map((r) => r.note);
 

@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { uuidFromKey } from '../src/procedures/idempotency';
 import { instanceWorkflowId } from '../src/temporal/ids';
-import { eventually } from './support/eventually';
+import { eventually, until } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { childWorker, forgetStickyWorker, pollersOn } from './support/worker';
 
@@ -23,8 +23,6 @@ const query = (text: string, values: unknown[]) =>
 const apiWith = (env: Record<string, string>) => h.apiWith(env);
 const worker = (taskQueue: string) => childWorker(h.env.databaseUrl, taskQueue);
 const handleOf = (instanceId: string) => h.system.services.temporal.workflow.getHandle(instanceWorkflowId(user.organizationId, instanceId));
-/** Waits until the clock reads `ms` (a deadline taken from the data, not a guess). */
-const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now())));
 
 const polled = (taskQueue: string) => pollersOn(h.system.services.temporal, taskQueue);
 

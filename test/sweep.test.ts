@@ -4,7 +4,7 @@ import { lateTimerUpdateId } from '../src/activities/sweep';
 import { durationMs } from '../src/config';
 import { freePort } from '../src/net';
 import { instanceWorkflowId } from '../src/temporal/ids';
-import { eventually } from './support/eventually';
+import { eventually, until } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { childWorker, forgetStickyWorker } from './support/worker';
 
@@ -69,14 +69,6 @@ async function instances(count: number): Promise<Array<{ id: string; slaMs: numb
 }
 
 const at = (ms: number) => new Date(ms).toISOString();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until the clock reads `ms` or later: for a real deadline, where there is no event to wait for. */
-async function until(ms: number): Promise<void> {
-  // A timer may wake a millisecond early; three rounds always suffice.
-  for (let round = 0; round < 3 && Date.now() < ms; round += 1) await sleep(ms - Date.now());
-  expect(Date.now()).toBeGreaterThanOrEqual(ms);
-}
 
 /** The worker's timer grace (HERA_TIMER_GRACE, 1 s in tests): a PENDING timer is late this long past its fire_at. */
 const graceMs = () => durationMs(h.config.HERA_TIMER_GRACE);

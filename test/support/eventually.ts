@@ -10,3 +10,10 @@ export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000,
     }
   }
 }
+
+/** Waits until the clock reads `ms` or later: for a real deadline (taken from the data), where no event says so. */
+export async function until(ms: number): Promise<void> {
+  // A timer may wake a millisecond early; three rounds always suffice.
+  for (let round = 0; round < 3 && Date.now() < ms; round += 1) await new Promise((resolve) => setTimeout(resolve, ms - Date.now()));
+  expect(Date.now()).toBeGreaterThanOrEqual(ms);
+}

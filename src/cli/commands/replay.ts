@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { Command } from 'commander';
-import { workflowCode } from '../../worker';
+import { workflowsPath } from '../../worker';
 
 /** A recorded history: the workflow id and the history as `historyToJSON` writes it. */
 export interface RecordedHistory {
@@ -20,7 +20,7 @@ export const replayCommand = new Command('replay')
     });
     let failed = 0;
     // Always this checkout's code, never a prebuilt bundle (HERA_WORKFLOW_BUNDLE): replay checks the code as it is.
-    const results = Worker.runReplayHistories(workflowCode({ HERA_WORKFLOW_BUNDLE: undefined }), histories);
+    const results = Worker.runReplayHistories({ workflowsPath }, histories);
     for await (const result of results) {
       const file = histories.find((h) => h.workflowId === result.workflowId)?.file;
       if (result.error) failed += 1;

@@ -15,8 +15,9 @@ import type {
   SlaRecalcRequest,
 } from '../messages';
 import { nextSlaCheck } from '../sla';
-import { pauseCheck, reassignCheck, refuse, resumeCheck, slaRecalcCheck } from './checks';
+import { pauseCheck, reassignCheck, resumeCheck, slaRecalcCheck } from './checks';
 import type { InstanceContext } from './context';
+import { requireInDirectory } from './directory';
 import { auditOf, recordNote } from './notes';
 
 /** Operator commands: pause, resume, reassign, SLA recalculation, effect retry. */
@@ -68,15 +69,11 @@ export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<
 }
 
 export async function reassign(ctx: InstanceContext, sent: ReassignCommand): Promise<ReassignAnswer> {
-  const { state, acts, organizationId } = ctx;
+  const { state } = ctx;
   const command = current(sent);
   reassignCheck(state, command);
-  if (command.owner_team !== undefined && !(await acts.directory.directoryHas({ organizationId, team: command.owner_team }))) {
-    refuse('TEAM_NOT_FOUND', `no team ${command.owner_team}`, { owner_team: command.owner_team });
-  }
-  if (command.owner_user_id !== undefined && !(await acts.directory.directoryHas({ organizationId, userId: command.owner_user_id }))) {
-    refuse('USER_NOT_FOUND', 'no such user in the directory', { owner_user_id: command.owner_user_id });
-  }
+  await requireInDirectory(ctx, 'team', command.owner_team, 'owner_team');
+  await requireInDirectory(ctx, 'userId', command.owner_user_id, 'owner_user_id');
   const previous = { owner_team: state.snapshot.owner_team, owner_user_id: state.snapshot.owner_user_id };
   const owner = { owner_team: command.owner_team ?? null, owner_user_id: command.owner_user_id ?? null };
   state.setOwner(owner);

@@ -16,6 +16,7 @@ import type {
 import { nextOverdueCheck, overdueLevel, overdueTaskTiersMs, taskOverdueNotice } from '../sla';
 import { claimCheck, completeCheck, escalateCheck, findTask, overdueCheck, reassignTaskCheck, refuse, requireActive } from './checks';
 import type { InstanceContext } from './context';
+import { requireInDirectory } from './directory';
 import { recordNote } from './notes';
 import { newTask, type NewTask } from './records';
 import { advance } from './transitions';
@@ -134,13 +135,8 @@ export async function escalateOverdueTask(ctx: InstanceContext, request: Overdue
 /** Gives the task to another role or person of the directory, back to OPEN; recorded as a step note. */
 export async function reassignTask(ctx: InstanceContext, request: TaskReassignRequest): Promise<TaskAnswer> {
   const task = reassignTaskCheck(ctx.state, request);
-  const { organizationId, acts } = ctx;
-  if (request.assignee_role !== undefined && !(await acts.directory.directoryHas({ organizationId, role: request.assignee_role }))) {
-    refuse('ROLE_NOT_FOUND', `nobody in the directory holds the role ${request.assignee_role}`, { assignee_role: request.assignee_role });
-  }
-  if (request.assignee_user_id !== undefined && !(await acts.directory.directoryHas({ organizationId, userId: request.assignee_user_id }))) {
-    refuse('USER_NOT_FOUND', 'no such user in the directory', { assignee_user_id: request.assignee_user_id });
-  }
+  await requireInDirectory(ctx, 'role', request.assignee_role, 'assignee_role');
+  await requireInDirectory(ctx, 'userId', request.assignee_user_id, 'assignee_user_id');
   const previous = { assignee_role: task.assignee_role, assignee_user_id: task.assignee_user_id, state: task.state };
   Object.assign(task, {
     assignee_role: request.assignee_role ?? null,

@@ -62,7 +62,7 @@ test('overdue=true lists the active instances past their SLA, and only those', a
   const slaMs = 250;
   const registered = await h.request('POST', '/api/v1/definitions', {
     token: orgAdmin.token,
-    body: { code: 'SHORT_SLA', sla_hours: slaMs / 3_600_000, states: ['OPEN', 'DONE'], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }] },
+    body: { code: 'SHORT_SLA', sla_hours: slaMs / 3_600_000, states: ['OPEN', 'DONE'], start_states: [{ state: 'DONE', by: ['user'] }], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }] },
   });
   expect(registered.status).toBe(201);
   const start = async (body: Record<string, unknown>) => {

@@ -152,6 +152,8 @@ test('definition timers fire by themselves when due, and only the due ones (scen
     transitions: [
       { from: 'WAITING', to: 'LATE', by: ['system'] },
       { from: 'LATE', to: 'DONE', by: ['user'] },
+      // Allowed to the system, but its guard refuses when the timer fires.
+      { from: 'LATE', to: 'WAITING', by: ['system'], guards: [{ code: 'HERA.UNIV.WF.GUARD.CONTEXT.v1', with: { field: 'reopened', op: 'exists' } }] },
     ],
     timers: [
       { on_enter: 'WAITING', name: 'soon', duration: 'PT1S', on_fire: { advance_to: 'LATE' } },
@@ -167,11 +169,14 @@ test('definition timers fire by themselves when due, and only the due ones (scen
       ['nudge', 'FIRED'],
     ]);
   });
-  const failing = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'nowhere', duration: 'PT0.5S', on_fire: { advance_to: 'WAITING' } });
+  // A transition the setter may not take now is refused when the timer is set; one its guard refuses, when it fires.
+  const nowhere = await post(admin, `/api/v1/workflows/${id}/timers`, { name: 'nowhere', duration: 'PT0.5S', on_fire: { advance_to: 'WAITING' } });
+  expect(nowhere.body.error.code).toBe('UNAUTHORIZED_ROLE');
+  const failing = await post(system, `/api/v1/workflows/${id}/timers`, { name: 'guarded', duration: 'PT0.5S', on_fire: { advance_to: 'WAITING' } });
   expect(failing.status).toBe(200);
   await eventually(async () => {
     const [row] = await rows(`select timer_status, (select metadata->'execution_result' from universal_transactions where id = timer_id) as result from wf_timers_view where timer_id = $1`, [failing.body.timer_id]);
-    expect(row).toEqual({ timer_status: 'FAILED', result: expect.objectContaining({ error: 'INVALID_TRANSITION' }) });
+    expect(row).toEqual({ timer_status: 'FAILED', result: expect.objectContaining({ error: 'GUARD_FAILED' }) });
   });
   const steps = await rows('select from_state, to_state, actor_role, note, effects_queued from wf_steps_view where instance_id = $1 order by line_number', [id]);
   expect(steps).toEqual([

@@ -40,6 +40,8 @@ export const definitionSchema = z
     description: z.string().optional(),
     states: z.array(z.string().min(1)).min(1),
     initial_state: z.string().min(1).optional(),
+    /** States besides the initial one an instance may start in, and the roles that may start it there. */
+    start_states: z.array(z.strictObject({ state: z.string().min(1), by: z.array(z.string().min(1)).min(1) })).default([]),
     terminal_states: z.array(z.string().min(1)).optional(),
     sla_hours: z.number().positive().optional(),
     transitions: z
@@ -72,6 +74,11 @@ export const definitionSchema = z
       }
     };
     check(d.initial_state, ['initial_state']);
+    const initial = d.initial_state ?? d.states[0];
+    d.start_states.forEach((s, i) => {
+      check(s.state, ['start_states', i, 'state']);
+      if (s.state === initial) ctx.addIssue({ code: 'custom', path: ['start_states', i, 'state'], message: `${s.state} is the initial state, a start state for anyone who may start the definition` });
+    });
     d.terminal_states?.forEach((s, i) => check(s, ['terminal_states', i]));
     d.transitions.forEach((t, i) => {
       check(t.from, ['transitions', i, 'from']);

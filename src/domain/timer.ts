@@ -1,3 +1,5 @@
+import type { Actor } from './actor';
+
 /** A timer as the instance workflow holds it and its WF_TIMER record stores it. */
 export interface TimerRecord {
   timer_id: string;
@@ -8,6 +10,8 @@ export interface TimerRecord {
   status: 'PENDING' | 'FIRING' | 'FIRED' | 'CANCELLED' | 'FAILED';
   source: 'definition' | 'api';
   on_enter: string | null;
+  /** Who set an API timer: its actions act with their roles when it fires. A definition's own timers act as the system. */
+  set_by?: Actor;
   /** When it was armed; a pause shifts its deadline by the paused time after this. */
   set_at?: string;
   fired_at?: string | null;

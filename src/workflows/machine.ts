@@ -5,10 +5,37 @@ import type { Priority } from '../domain/task';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The state a new instance begins in (START has already applied `chooseStartState`'s rule to the caller). */
 export function initialState(definition: PinnedDefinition, requested?: string): string {
   const state = requested ?? definition.initial_state;
   if (!definition.states.includes(state)) throw new Error(`state ${state} is not in ${definition.code}`);
   return state;
+}
+
+export type StartChoice =
+  | { ok: true; state: string }
+  | { ok: false; code: 'INVALID_STATE' | 'UNAUTHORIZED_ROLE'; message: string; details: Record<string, unknown> };
+
+/**
+ * Where a new instance may start: the definition's initial state for anyone who may start it, another state
+ * only when `start_states` lists it with one of the caller's roles (so no one starts past an approval), and
+ * anywhere for `system`.
+ */
+export function chooseStartState(definition: PinnedDefinition, requested: string | undefined, callerRoles: readonly string[]): StartChoice {
+  const state = requested ?? definition.initial_state;
+  if (!definition.states.includes(state)) {
+    return { ok: false, code: 'INVALID_STATE', message: `${state} is not a state of ${definition.code}`, details: { initial_state: state, states: definition.states } };
+  }
+  if (state === definition.initial_state || callerRoles.includes('system')) return { ok: true, state };
+  const allowed = definition.start_states.find((s) => s.state === state)?.by ?? [];
+  if (allowed.some((role) => callerRoles.includes(role))) return { ok: true, state };
+  const starts = [definition.initial_state, ...definition.start_states.map((s) => s.state)];
+  return {
+    ok: false,
+    code: 'UNAUTHORIZED_ROLE',
+    message: allowed.length ? `starting ${definition.code} in ${state} needs one of the roles ${allowed.join(', ')}` : `${definition.code} does not start in ${state}; it starts in ${starts.join(', ')}`,
+    details: { initial_state: state, allowed_roles: allowed, start_states: starts },
+  };
 }
 
 export function isTerminal(definition: PinnedDefinition, state: string): boolean {

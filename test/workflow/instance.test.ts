@@ -173,10 +173,12 @@ test('a timer fires once: its action runs and it is FIRED; the loop fires a due 
   expect(fired).toMatchObject({ status: 'FIRED', execution_result: { task_created: expect.any(String) } });
   expect(tier.memory.timerStatus.get(timer.timer_id)).toBe('FIRED');
   const [chase] = tier.memory.callsOf(instanceId, 'saveTasks') as Array<{ created: Array<{ title: string; priority: string; assignee_role: string }>; actorUserId: string }>;
-  expect(chase).toMatchObject({ created: [{ title: 'Chase the reviewer', priority: 'high', assignee_role: 'manager' }], actorUserId: systemActorId });
+  expect(chase).toMatchObject({ created: [{ title: 'Chase the reviewer', priority: 'high', assignee_role: 'manager' }], actorUserId: admin.userId });
   expect(await refusalOf(handle.executeUpdate(fireTimerUpdate, { args: [{ actor: admin, timer_id: timer.timer_id }] }))).toBe('TIMER_ALREADY_FIRED');
 
-  const soon = await handle.executeUpdate(setTimerUpdate, { args: [{ actor: admin, duration: 'PT0.3S', on_fire: { advance_to: 'REJECTED' } }] });
+  // An admin is no manager, not even through a timer; a manager's timer advances as the manager.
+  expect(await refusalOf(handle.executeUpdate(setTimerUpdate, { args: [{ actor: admin, duration: 'PT0.3S', on_fire: { advance_to: 'REJECTED' } }] }))).toBe('UNAUTHORIZED_ROLE');
+  const soon = await handle.executeUpdate(setTimerUpdate, { args: [{ actor: manager, duration: 'PT0.3S', on_fire: { advance_to: 'REJECTED' } }] });
   expect(soon.name).toMatch(/^timer-[0-9a-f]{8}$/);
   const finished = await handle.result();
   expect(finished).toMatchObject({ current_state: 'REJECTED', status: 'completed' });

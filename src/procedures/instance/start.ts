@@ -7,7 +7,7 @@ import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
 import type { instanceWorkflow } from '../../workflows/instance';
-import { initialState } from '../../workflows/machine';
+import { chooseStartState } from '../../workflows/machine';
 import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
 import { resolveDefinition } from '../definitions/resolve';
 import { uuidFromKey } from '../idempotency';
@@ -42,14 +42,8 @@ export const start = defineProcedure({
     if (!definition) {
       throw new Refusal('DEFINITION_NOT_FOUND', `no definition ${input.definition_code}`, { definition_code: input.definition_code });
     }
-    try {
-      initialState(definition, input.initial_state);
-    } catch {
-      throw new Refusal('INVALID_STATE', `${input.initial_state} is not a state of ${definition.code}`, {
-        initial_state: input.initial_state,
-        states: definition.states,
-      });
-    }
+    const begin = chooseStartState(definition, input.initial_state, caller.roles);
+    if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
     const instanceId = idempotencyKey ? uuidFromKey(org, 'START', idempotencyKey) : randomUUID();
     try {
       const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { Actor } from '../../domain/actor';
+import { systemActor, type Actor } from '../../domain/actor';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
 import { chooseTransition, maxPendingTimers, maxTimerDelayMs, priorityRank, timerDelayMs, type TransitionChoice } from '../machine';
@@ -9,6 +9,7 @@ import type {
   ReassignCommand,
   SlaCheckRequest,
   SlaRecalcRequest,
+  TaskCreateRequest,
   TaskCommand,
   TaskEscalateRequest,
   TaskReassignRequest,
@@ -58,7 +59,7 @@ export function advanceCheck({ definition, state }: InstanceContext, request: Ad
   requireActive(state);
   requireRunning(state);
   const choice = chooseTransition(definition, state.snapshot.current_state, request.to_state, request.actor.roles, request.actor_role);
-  if (!choice.ok) refuse(choice.code, choice.message, choice.details);
+  requireTransition(choice);
   return { choice };
 }
 
@@ -74,9 +75,14 @@ export function requirePending(timer: TimerRecord): void {
   if (timer.status !== 'PENDING') refuse('TIMER_ALREADY_FIRED', `the timer is ${timer.status}`, { timer_id: timer.timer_id, status: timer.status });
 }
 
-/** A new timer: a sane delay, room for it, and (when named) a name no pending timer has. Answers the delay. */
-export function setTimerCheck(state: InstanceState, request: TimerSetRequest): number {
+/**
+ * A new timer: a sane delay, room for it, (when named) a name no pending timer has and, under the setter rule,
+ * an `advance_to` the setter could take now (its fire acts with the setter's roles). Answers the delay.
+ */
+export function setTimerCheck({ definition, state }: InstanceContext, request: TimerSetRequest, setterRule = true): number {
   requireActive(state);
+  const advanceTo = (request.on_fire as TimerAction).advance_to;
+  if (setterRule && advanceTo !== undefined) requireTransition(chooseTransition(definition, state.snapshot.current_state, advanceTo, request.actor.roles));
   const delay = delayOf(request);
   if (!(delay > 0) || delay > maxTimerDelayMs) refuse('INVALID_DURATION', 'the delay must be positive and at most 30 days', { delay_ms: delay });
   const pending = state.pendingTimers().length;
@@ -118,8 +124,28 @@ export function cancelChoice(state: InstanceState, request: TimerCancelRequest):
   return chosen;
 }
 
-/** A fire: a running instance, (for the sweep) a timer still due by its moment, and a PENDING one. */
-export function fireCheck(state: InstanceState, request: TimerCommand): TimerRecord {
+/** What a timer does when it fires, any of these in this order. */
+export interface TimerAction {
+  create_task?: Omit<TaskCreateRequest, 'actor' | 'body'> & { due_in?: string };
+  escalate_tasks?: boolean;
+  effect?: string | { code: string; with: Record<string, unknown> };
+  advance_to?: string;
+}
+
+/**
+ * Whose roles a timer's actions act with: an API timer's setter (so a timer reaches no state its setter could
+ * not); a definition's own timer, when it comes due, the system; fired early by an operator, the operator.
+ */
+export function timerActor(timer: TimerRecord, request?: TimerCommand): Actor {
+  if (timer.set_by) return timer.set_by;
+  return request && request.due_by === undefined ? request.actor : systemActor;
+}
+
+/**
+ * A fire: a running instance, (for the sweep) a timer still due by its moment, a PENDING one and, under the
+ * setter rule, an `advance_to` the acting roles may take (refused here, so the timer stays PENDING).
+ */
+export function fireCheck({ definition, state }: InstanceContext, request: TimerCommand, setterRule = true): TimerRecord {
   requireActive(state);
   requireRunning(state);
   const timer = findTimer(state, request.timer_id);
@@ -127,7 +153,17 @@ export function fireCheck(state: InstanceState, request: TimerCommand): TimerRec
     refuse('TIMER_NOT_DUE', 'the timer is not due yet', { timer_id: timer.timer_id, fire_at: timer.fire_at });
   }
   requirePending(timer);
+  const advanceTo = (timer.on_fire as TimerAction).advance_to;
+  if (setterRule && advanceTo !== undefined) {
+    const choice = chooseTransition(definition, state.snapshot.current_state, advanceTo, timerActor(timer, request).roles);
+    // A transition gone from the current state is the fire's own outcome (the timer FAILS), as it always was.
+    if (!choice.ok && choice.code === 'UNAUTHORIZED_ROLE') requireTransition(choice);
+  }
   return timer;
+}
+
+function requireTransition(choice: TransitionChoice): asserts choice is Extract<TransitionChoice, { ok: true }> {
+  if (!choice.ok) refuse(choice.code, choice.message, choice.details);
 }
 
 // ---- tasks -----------------------------------------------------------------------------------------

@@ -54,9 +54,9 @@ export function registerHandlers(ctx: InstanceContext): void {
   setHandler(snapshotQuery, () => state.snapshot);
   setHandler(awaitCreatedUpdate, () => awaitCreated(ctx), { validator: (hash) => check.createdCheck(ctx, hash) });
   update(advanceUpdate, (r) => check.advanceCheck(ctx, r), advance);
-  update(setTimerUpdate, (r) => check.setTimerCheck(state, r), setTimer);
+  update(setTimerUpdate, (r) => check.setTimerCheck(ctx, r), setTimer);
   update(cancelTimerUpdate, (r) => check.cancelChoice(state, r), cancelTimers);
-  update(fireTimerUpdate, (r) => check.fireCheck(state, r), fireTimer);
+  update(fireTimerUpdate, (r) => check.fireCheck(ctx, r), fireTimer);
   update(createTaskUpdate, () => check.requireActive(state), createTask);
   update(claimTaskUpdate, (r) => check.claimCheck(state, r), claimTask);
   update(completeTaskUpdate, (r) => check.completeCheck(state, r), completeTask);

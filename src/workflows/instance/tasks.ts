@@ -97,11 +97,11 @@ export async function escalateTask(ctx: InstanceContext, request: TaskEscalateRe
 }
 
 /** A timer's `escalate_tasks`: every unfinished task one step up, as the system. Answers their ids. */
-export async function escalateOpenTasks(ctx: InstanceContext, reason: string): Promise<string[]> {
+export async function escalateOpenTasks(ctx: InstanceContext, reason: string, actor: Actor): Promise<string[]> {
   const escalated: string[] = [];
   for (const task of ctx.state.openTasks()) {
-    await escalate(ctx, task, { actor: systemActor, reason });
-    await saveTask(ctx, task, systemActor);
+    await escalate(ctx, task, { actor, reason });
+    await saveTask(ctx, task, actor);
     escalated.push(task.task_id);
   }
   return escalated;

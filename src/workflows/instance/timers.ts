@@ -1,22 +1,14 @@
-import { ApplicationFailure, uuid4 } from '@temporalio/workflow';
-import { systemActor, systemActorId } from '../../domain/actor';
+import { ApplicationFailure, patched, uuid4 } from '@temporalio/workflow';
+import { actorLabel, actorOf, systemActor, systemActorId, type Actor } from '../../domain/actor';
 import type { TimerRecord } from '../../domain/timer';
 import { iso } from '../machine';
-import type { TaskCreateRequest, TimerAnswer, TimerCancelAnswer, TimerCancelRequest, TimerCommand, TimerSetRequest } from '../messages';
-import { cancelChoice, fireCheck, refuse, requirePending, requireUniqueTimerName, setTimerCheck } from './checks';
+import type { TimerAnswer, TimerCancelAnswer, TimerCancelRequest, TimerCommand, TimerSetRequest } from '../messages';
+import { cancelChoice, fireCheck, refuse, requirePending, requireUniqueTimerName, setTimerCheck, timerActor, type TimerAction } from './checks';
 import type { InstanceContext } from './context';
 import { refOf, runEffect } from './effects';
 import { dueIn, newTimer } from './records';
 import { addTask, escalateOpenTasks } from './tasks';
 import { advance } from './transitions';
-
-/** What a timer does when it fires, any of these in this order. */
-interface TimerAction {
-  create_task?: Omit<TaskCreateRequest, 'actor' | 'body'> & { due_in?: string };
-  escalate_tasks?: boolean;
-  effect?: string | { code: string; with: Record<string, unknown> };
-  advance_to?: string;
-}
 
 const timerAnswer = (t: TimerRecord, execution_result?: Record<string, unknown>): TimerAnswer => ({
   timer_id: t.timer_id,
@@ -29,11 +21,19 @@ const timerAnswer = (t: TimerRecord, execution_result?: Record<string, unknown>)
   ...(execution_result ? { execution_result } : {}),
 });
 
+/**
+ * Timers act with their setter's roles (and an operator's early fire with the operator's): histories recorded
+ * before that rule keep acting as the system when replayed.
+ */
+const setterRulePatch = 'timer-acts-as-setter';
+
 export async function setTimer(ctx: InstanceContext, request: TimerSetRequest): Promise<TimerAnswer> {
-  const delay = setTimerCheck(ctx.state, request);
+  const setterRule = patched(setterRulePatch);
+  const delay = setTimerCheck(ctx, request, setterRule);
   const name = request.name ?? requireUniqueTimerName(ctx.state, `timer-${uuid4().slice(0, 8)}`);
   const now = Date.now();
   const timer = newTimer(ctx.state.snapshot.instance_id, { name, fire_at: iso(now + delay), on_fire: request.on_fire, source: 'api', on_enter: null }, now);
+  if (setterRule) timer.set_by = actorOf(request.actor);
   await ctx.acts.timers.recordTimers({ organizationId: ctx.organizationId, timers: [timer], actorUserId: request.actor.userId });
   ctx.state.addTimers([timer]);
   return timerAnswer(timer);
@@ -57,14 +57,16 @@ export async function cancelTimers(ctx: InstanceContext, request: TimerCancelReq
 
 /** An operator's (or the sweep's) fire of one PENDING timer, now. */
 export async function fireTimer(ctx: InstanceContext, request: TimerCommand): Promise<TimerAnswer> {
-  return fire(ctx, fireCheck(ctx.state, request));
+  const setterRule = patched(setterRulePatch);
+  const timer = fireCheck(ctx, request, setterRule);
+  return fire(ctx, timer, setterRule ? timerActor(timer, request) : systemActor);
 }
 
 /**
  * Fires one PENDING timer at most once: taken in memory first, then PENDING → FIRING in the database (a
  * guarded change), then its action, then FIRED (or FAILED when the action was refused).
  */
-async function fire(ctx: InstanceContext, timer: TimerRecord): Promise<TimerAnswer> {
+async function fire(ctx: InstanceContext, timer: TimerRecord, actor: Actor): Promise<TimerAnswer> {
   requirePending(timer);
   const { acts, organizationId } = ctx;
   timer.status = 'FIRING';
@@ -76,7 +78,7 @@ async function fire(ctx: InstanceContext, timer: TimerRecord): Promise<TimerAnsw
   }
   let result: Record<string, unknown>;
   try {
-    result = await runTimerAction(ctx, timer);
+    result = await runTimerAction(ctx, timer, actor);
     timer.status = 'FIRED';
   } catch (error) {
     if (!(error instanceof ApplicationFailure)) throw error;
@@ -88,16 +90,16 @@ async function fire(ctx: InstanceContext, timer: TimerRecord): Promise<TimerAnsw
   return timerAnswer(timer, result);
 }
 
-async function runTimerAction(ctx: InstanceContext, timer: TimerRecord): Promise<Record<string, unknown>> {
+async function runTimerAction(ctx: InstanceContext, timer: TimerRecord, actor: Actor): Promise<Record<string, unknown>> {
   const { state } = ctx;
   const action = timer.on_fire as TimerAction;
   const result: Record<string, unknown> = {};
   if (action.create_task) {
     const { due_in, ...template } = action.create_task;
-    const task = await addTask(ctx, { ...template, body: '', due_at: dueIn(due_in, Date.now()) }, systemActor);
+    const task = await addTask(ctx, { ...template, body: '', due_at: dueIn(due_in, Date.now()) }, actor);
     result.task_created = task.task_id;
   }
-  if (action.escalate_tasks) result.tasks_escalated = await escalateOpenTasks(ctx, `timer ${timer.name}`);
+  if (action.escalate_tasks) result.tasks_escalated = await escalateOpenTasks(ctx, `timer ${timer.name}`, actor);
   if (action.effect) {
     const at = iso(Date.now());
     const stepId = uuid4();
@@ -109,8 +111,8 @@ async function runTimerAction(ctx: InstanceContext, timer: TimerRecord): Promise
       stepId,
       lineNumber: state.nextLine,
       at,
-      actorUserId: systemActorId,
-      lineData: { from: current, to: current, by: 'system', actor_user_id: systemActorId, note: 'TIMER', timer: timer.name, effects_queued: [effect.code], effects_failed: [], guards_executed: [], timestamp: at },
+      actorUserId: actor.userId,
+      lineData: { from: current, to: current, by: actor.userId === systemActorId ? 'system' : actorLabel(actor), actor_user_id: actor.userId, note: 'TIMER', timer: timer.name, effects_queued: [effect.code], effects_failed: [], guards_executed: [], timestamp: at },
       effects: [{ ...effect, instanceId, stepId }],
     });
     state.appendStep();
@@ -120,7 +122,7 @@ async function runTimerAction(ctx: InstanceContext, timer: TimerRecord): Promise
   if (action.advance_to) {
     const reply = await advance(
       ctx,
-      { to_state: action.advance_to, payload: { timer: timer.name }, actor: systemActor, idempotency_key: null, request_hash: `timer:${timer.timer_id}`, correlation_id: null },
+      { to_state: action.advance_to, payload: { timer: timer.name }, actor, idempotency_key: null, request_hash: `timer:${timer.timer_id}`, correlation_id: null },
       `TIMER ${timer.name}`,
     );
     result.advanced_to = reply.answer.to_state;
@@ -134,7 +136,7 @@ export async function fireDue(ctx: InstanceContext): Promise<void> {
   const { state } = ctx;
   for (const timer of state.dueTimers(Date.now())) {
     if (timer.status !== 'PENDING' || !state.active || state.paused) continue;
-    await fire(ctx, timer).catch((error: unknown) => {
+    await fire(ctx, timer, timerActor(timer)).catch((error: unknown) => {
       if (!(error instanceof ApplicationFailure)) throw error;
     });
   }

@@ -30,6 +30,15 @@ describe('route role gates', () => {
   ])('%j against %j → %s', (caller, required, expected) => {
     expect(passesGate(caller, required)).toBe(expected);
   });
+
+  test('whoever may set or fire a timer passes the gates of what its on_fire does in their name (create and escalate tasks)', () => {
+    const roles = (code: string) => loadContracts().find((c) => c.smart_code === code)!.roles;
+    for (const timerCode of ['HERA.UNIV.WF.TIMER.SET.V1', 'HERA.UNIV.WF.TIMER.FIRE.V1']) {
+      for (const role of roles(timerCode)) {
+        for (const action of ['HERA.UNIV.WF.TASK.CREATE.V1', 'HERA.UNIV.WF.TASK.ESCALATE.V1']) expect([role, action, passesGate([role], roles(action))]).toEqual([role, action, true]);
+      }
+    }
+  });
 });
 
 describe('definitions', () => {

@@ -1,0 +1,73 @@
+import { loadDefinitionCatalog } from '../src/definitions/catalog';
+import { checkCaps, definitionCaps } from '../src/definitions/caps';
+import { startHarness, type Harness, type Member } from './support/harness';
+
+let h: Harness;
+let admin: Member;
+let user: Member;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const org = (await h.organization()).id;
+  admin = await h.member(org, ['admin', 'user']);
+  user = await h.member(org, ['user']);
+});
+afterAll(() => h.close());
+
+const register = (body: unknown) => h.request('POST', '/api/v1/definitions', { token: admin.token, body });
+
+const base = {
+  states: ['A', 'B', 'C'],
+  transitions: [
+    { from: 'A', to: 'B', by: ['user'] },
+    { from: 'B', to: 'C', by: ['user'] },
+  ],
+};
+const log = 'HERA.UNIV.WF.EFFECT.LOG.v1';
+const timer = (on_enter: string, name: string, extra: Record<string, unknown> = {}) => ({ on_enter, name, minutes: 5, on_fire: { escalate_tasks: true }, ...extra });
+
+describe('a definition past its caps is 400 INVALID_DEFINITION naming the field', () => {
+  test.each([
+    ['sla_hours over a year', { sla_hours: 1e12 }, 'sla_hours'],
+    ['two timers of one state with one name', { timers: [timer('A', 'remind'), timer('A', 'remind')] }, 'timers.1.name'],
+    ['more effects on one transition than the cap', { transitions: [{ from: 'A', to: 'B', by: ['user'], effects: Array(21).fill(log) }] }, 'transitions.0.effects'],
+    ['more than 256 KiB of JSON', { description: 'x'.repeat(definitionCaps.bytes) }, '(definition)'],
+    ['a task due in more than a year', { tasks: [{ on_enter: 'A', title: 'Review', due_in: 'P366D' }] }, 'tasks.0.due_in'],
+    ['a timer task due in more than a year', { timers: [timer('A', 't', { on_fire: { create_task: { title: 'Late', due_in: 'P400D' } } })] }, 'timers.0.on_fire.create_task.due_in'],
+    ['a timer duration past 30 days (its minutes cap)', { timers: [{ ...timer('A', 't'), minutes: undefined, duration: 'P31D' }] }, 'timers.0.duration'],
+    ['an effect retry interval over a year', { effect_retry: { max_interval: 'P400D' } }, 'effect_retry.max_interval'],
+    ['an effect retry maximum below its initial interval', { effect_retry: { initial_interval: 'PT10M', max_interval: 'PT1M' } }, 'effect_retry.max_interval'],
+    ['a zero effect retry interval', { effect_retry: { initial_interval: 'PT0S' } }, 'effect_retry.initial_interval'],
+    ['a version past PostgreSQL int', { version: 3_000_000_000 }, 'version'],
+    ['more states than the cap', { states: Array.from({ length: 201 }, (_, i) => `S${i}`), transitions: [] }, 'states'],
+    ['more timers in one state than the cap', { timers: Array.from({ length: 51 }, (_, i) => timer('A', `t${i}`)) }, 'timers.50'],
+  ])('%s', async (_case, change, path) => {
+    const res = await register({ code: 'CAPPED', ...base, ...change });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('INVALID_DEFINITION');
+    expect(res.body.error.message).toContain(path);
+    expect(res.body.error.details.problems.map((p: { path: string }) => p.path)).toEqual([path]);
+    // Nothing was stored.
+    const list = await h.request('GET', '/api/v1/definitions', { token: user.token });
+    expect(list.body.definitions.map((d: { definition_code: string }) => d.definition_code)).not.toContain('CAPPED');
+  });
+
+  test('a definition at every cap registers, and one timer name may serve several states', async () => {
+    const res = await register({
+      code: 'AT_CAPS',
+      ...base,
+      sla_hours: definitionCaps.slaHours,
+      transitions: [{ from: 'A', to: 'B', by: ['user'], effects: Array(definitionCaps.effectsPerTransition).fill(log) }, base.transitions[1]],
+      timers: [timer('A', 'remind', { minutes: 43_200 }), timer('B', 'remind')],
+      tasks: [{ on_enter: 'A', title: 'Review', due_in: 'P365D' }],
+      effect_retry: { initial_interval: 'PT1S', max_interval: 'P365D' },
+    });
+    expect(res).toMatchObject({ status: 201, body: { definition_code: 'AT_CAPS', created: true } });
+  });
+
+  test('the definitions shipped in the catalog are within the caps', () => {
+    const shipped = loadDefinitionCatalog().list();
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.map((d) => [d.code, checkCaps(d)])).toEqual(shipped.map((d) => [d.code, []]));
+  });
+});

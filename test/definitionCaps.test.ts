@@ -71,3 +71,39 @@ describe('a definition past its caps is 400 INVALID_DEFINITION naming the field'
     expect(shipped.map((d) => [d.code, checkCaps(d)])).toEqual(shipped.map((d) => [d.code, []]));
   });
 });
+
+describe('a change the database refuses for good (SQLSTATE class 22/23) fails at once, not in a retry loop', () => {
+  const advance = (instanceId: string, body: Record<string, unknown>) =>
+    h.request('POST', `/api/v1/workflows/${instanceId}/advance`, { token: user.token, body });
+
+  test('an advance whose payload PostgreSQL cannot store is 422 PERSISTENCE_REJECTED; the next valid advance succeeds', async () => {
+    expect((await register({ code: 'REFUSED_PAYLOAD', ...base })).status).toBe(201);
+    const started = await h.request('POST', '/api/v1/workflows', { token: user.token, body: { definition_code: 'REFUSED_PAYLOAD' } });
+    expect(started.status).toBe(201);
+    const id = started.body.instance_id as string;
+
+    // JSON allows U+0000 in a string; PostgreSQL's jsonb does not (SQLSTATE 22P05).
+    const began = Date.now();
+    const refused = await advance(id, { to_state: 'B', payload: { note: 'before\u0000after' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'PERSISTENCE_REJECTED', details: { sqlstate: '22P05' } });
+    expect(refused.body.error.message).toContain('SQLSTATE 22P05');
+    expect(Date.now() - began).toBeLessThan(10_000);
+
+    const moved = await advance(id, { to_state: 'B', payload: { note: 'plain' } });
+    expect(moved).toMatchObject({ status: 200, body: { from_state: 'A', to_state: 'B', current_state: 'B' } });
+    const instance = await h.request('GET', `/api/v1/workflows/${id}`, { token: user.token });
+    expect(instance.body.instance).toMatchObject({ current_state: 'B' });
+    // The refused advance left no step behind: the one move is the valid one.
+    expect(instance.body.steps.map((s: { to_state: string; payload: unknown }) => [s.to_state, s.payload])).toEqual([['A', null], ['B', { note: 'plain' }]]);
+  }, 90_000);
+
+  test('a definition PostgreSQL cannot store is 422 PERSISTENCE_REJECTED, and the same code registers once valid', async () => {
+    const began = Date.now();
+    const refused = await register({ code: 'REFUSED_DEFINITION', description: 'nul\u0000byte', ...base });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'PERSISTENCE_REJECTED', details: { sqlstate: '22P05' } });
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(await register({ code: 'REFUSED_DEFINITION', description: 'plain', ...base })).toMatchObject({ status: 201, body: { created: true } });
+  }, 90_000);
+});

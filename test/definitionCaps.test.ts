@@ -106,4 +106,18 @@ describe('a change the database refuses for good (SQLSTATE class 22/23) fails at
     expect(Date.now() - began).toBeLessThan(5_000);
     expect(await register({ code: 'REFUSED_DEFINITION', description: 'plain', ...base })).toMatchObject({ status: 201, body: { created: true } });
   }, 90_000);
+
+  test('a START whose context PostgreSQL cannot store is 422 PERSISTENCE_REJECTED, again for its Idempotency-Key; a valid START works', async () => {
+    const startWith = (context: Record<string, unknown>, key: string) =>
+      h.request('POST', '/api/v1/workflows', { token: user.token, body: { definition_code: 'LEAVE_APPROVAL', context }, headers: { 'idempotency-key': key } });
+    const began = Date.now();
+    const refused = await startWith({ reason: 'nul\u0000byte' }, 'caps-start-nul');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'PERSISTENCE_REJECTED', details: { sqlstate: '22P05' } });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    const repeated = await startWith({ reason: 'nul\u0000byte' }, 'caps-start-nul');
+    expect(repeated.status).toBe(422);
+    expect(repeated.body.error.code).toBe('PERSISTENCE_REJECTED');
+    expect(await startWith({ reason: 'plain' }, 'caps-start-plain')).toMatchObject({ status: 201, body: { current_state: 'DRAFT' } });
+  }, 90_000);
 });

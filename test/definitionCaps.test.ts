@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { DatabaseError } from 'pg';
+import { createActivities } from '../src/activities';
+import { asPermanent } from '../src/activities/databaseRejection';
 import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { checkCaps, definitionCaps } from '../src/definitions/caps';
 import { startHarness, type Harness, type Member } from './support/harness';
@@ -120,4 +125,24 @@ describe('a change the database refuses for good (SQLSTATE class 22/23) fails at
     expect(repeated.body.error.code).toBe('PERSISTENCE_REJECTED');
     expect(await startWith({ reason: 'plain' }, 'caps-start-plain')).toMatchObject({ status: 201, body: { current_state: 'DRAFT' } });
   }, 90_000);
+
+  test('two timers that key the same record (the old duplicate timer name) fail the activity as non-retryable 23505', async () => {
+    const { db, temporal, config } = h.system.services;
+    const activities = createActivities({ db, temporal, config });
+    const org = user.organizationId;
+    const timer = { instance_id: randomUUID(), name: 'remind', fire_at: new Date(Date.now() + 60_000).toISOString(), on_fire: {}, status: 'PENDING' as const, source: 'definition' as const, on_enter: 'A' };
+    const twins = [{ ...timer, timer_id: randomUUID() }, { ...timer, timer_id: randomUUID() }];
+    const failure = await activities.recordTimers({ organizationId: org, timers: twins, actorUserId: user.userId }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'PERSISTENCE_REJECTED', nonRetryable: true, details: [{ sqlstate: '23505' }] });
+  });
+
+  test('other database errors (a serialization failure, 40001; a lost connection) keep their retries', () => {
+    const busy = Object.assign(new DatabaseError('could not serialize access due to concurrent update', 0, 'error'), { code: '40001' });
+    expect(asPermanent(busy)).toBe(busy);
+    const lost = new Error('Connection terminated unexpectedly');
+    expect(asPermanent(lost)).toBe(lost);
+    const refused = Object.assign(new DatabaseError('value too long for type character varying(100)', 0, 'error'), { code: '22001', column: 'smart_code' });
+    expect(asPermanent(refused)).toMatchObject({ type: 'PERSISTENCE_REJECTED', nonRetryable: true, details: [{ sqlstate: '22001', column: 'smart_code' }] });
+  });
 });

@@ -146,3 +146,20 @@ describe('a change the database refuses for good (SQLSTATE class 22/23) fails at
     expect(asPermanent(refused)).toMatchObject({ type: 'PERSISTENCE_REJECTED', nonRetryable: true, details: [{ sqlstate: '22001', column: 'smart_code' }] });
   });
 });
+
+test('an API timer’s create_task.due_in is an ISO-8601 duration of at most a year (the workflow reads it when the timer fires)', async () => {
+  const started = await h.request('POST', '/api/v1/workflows', { token: admin.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' } });
+  expect(started.status).toBe(201);
+  const timers = `/api/v1/workflows/${started.body.instance_id}/timers`;
+  const setWith = (name: string, due_in: string) =>
+    h.request('POST', timers, { token: admin.token, body: { name, minutes: 60, on_fire: { create_task: { title: 'Follow up', due_in } } } });
+  for (const due_in of ['soon', 'P400D']) {
+    const refused = await setWith(`bad-${due_in}`, due_in);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [expect.objectContaining({ field: 'on_fire.create_task.due_in' })] } });
+  }
+  const set = await setWith('good', 'P1D');
+  expect(set.status).toBe(200);
+  const fired = await h.request('POST', `${timers}/${set.body.timer_id}/fire`, { token: admin.token, body: {} });
+  expect(fired).toMatchObject({ status: 200, body: { status: 'FIRED', execution_result: { task_created: expect.any(String) } } });
+});

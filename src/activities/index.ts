@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { adminActivities } from './admin';
+import { failingPermanently } from './databaseRejection';
 import { effectActivities } from './effects';
 import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
@@ -15,16 +16,16 @@ export interface ActivityDeps {
   config: Config;
 }
 
-/** Every activity the workflows may call, bound to this process's dependencies. */
+/** Every activity the workflows may call, bound to this process's dependencies; a refusal for good is not retried. */
 export function createActivities({ db, temporal, config }: ActivityDeps) {
-  return {
+  return failingPermanently({
     ...persistenceActivities(db),
     ...effectActivities(db),
     ...recordActivities(db),
     ...timerAndTaskActivities(db),
     ...adminActivities(db),
     ...sweepActivities({ db, temporal, config }),
-  };
+  });
 }
 
 export type HeraActivities = ReturnType<typeof createActivities>;

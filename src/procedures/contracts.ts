@@ -26,6 +26,8 @@ export const commonErrors: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   PERMISSION_DENIED: 403,
   ORGANIZATION_MISMATCH: 403,
+  // A value the database refuses for good (SQLSTATE class 22 or 23): the command is not retried.
+  PERSISTENCE_REJECTED: 422,
 };
 
 export function loadContracts(dir = proceduresDir): Contract[] {

@@ -22,6 +22,21 @@ export function refusalFrom(error: unknown): Refusal | undefined {
   return undefined;
 }
 
+/** An Update the workflow never answered because the workflow ended first (e.g. its record was refused). */
+export function endedBeforeAnswer(error: unknown): boolean {
+  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'AcceptedUpdateCompletedWorkflow';
+}
+
+/** The HERA refusal a closed workflow failed with, if it failed with one. */
+export async function refusalEndingWorkflow(temporal: Client, workflowId: string): Promise<Refusal | undefined> {
+  try {
+    await temporal.workflow.getHandle(workflowId).result();
+    return undefined;
+  } catch (error) {
+    return refusalFrom(error);
+  }
+}
+
 /** Rethrows a Temporal failure as the HERA refusal it carries; anything else unchanged. */
 export function rethrowRefusal(error: unknown): never {
   throw refusalFrom(error) ?? error;

@@ -1,4 +1,5 @@
 import { Refusal } from '../../errors';
+import { checkCaps } from '../../definitions/caps';
 import { checkRefs } from '../../definitions/registry';
 import { definitionSchema } from '../../definitions/schema';
 import type { StoreOutcome } from '../../db/queries/definitions';
@@ -13,6 +14,10 @@ export const registerDefinition = defineProcedure({
     const problems = checkRefs(definition);
     if (problems.length) {
       throw new Refusal('INVALID_DEFINITION', `the definition names unknown or misconfigured guards or effects`, { problems });
+    }
+    const overCaps = checkCaps(definition);
+    if (overCaps.length) {
+      throw new Refusal('INVALID_DEFINITION', `the definition exceeds its limits at ${overCaps.map((p) => p.path).join(', ')}`, { problems: overCaps });
     }
     const outcome = await runRecordWorkflow<StoreOutcome>(
       {

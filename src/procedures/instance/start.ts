@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
-import { rethrowRefusal } from '../../temporal/commands';
+import { endedBeforeAnswer, refusalEndingWorkflow, rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
 import type { instanceWorkflow } from '../../workflows/instance';
 import { chooseStartState } from '../../workflows/machine';
@@ -45,11 +45,12 @@ export const start = defineProcedure({
     const begin = chooseStartState(definition, input.initial_state, caller.roles);
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
     const instanceId = idempotencyKey ? uuidFromKey(org, 'START', idempotencyKey) : randomUUID();
+    const workflowId = instanceWorkflowId(org, instanceId);
     try {
       const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         args: [requestHash],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof instanceWorkflow>('instanceWorkflow', {
-          workflowId: instanceWorkflowId(org, instanceId),
+          workflowId,
           taskQueue: services.config.HERA_TASK_QUEUE,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -78,9 +79,15 @@ export const start = defineProcedure({
       if (reply.replayed) markReplayed();
       return startAnswer(reply.instance);
     } catch (error) {
+      // The workflow failed before writing the record (the database refused it): answer why.
+      if (endedBeforeAnswer(error)) throw (await refusalEndingWorkflow(services.temporal, workflowId)) ?? error;
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) rethrowRefusal(error);
-      // The key's instance has already finished: answer from its record.
+      // The key's instance has already finished: answer from its record, or (none written) with why it failed.
       const existing = await services.db.withOrg(org, (sql) => findInstanceAnswer(sql, org, instanceId));
+      if (!existing) {
+        const refusal = await refusalEndingWorkflow(services.temporal, workflowId);
+        if (refusal) throw refusal;
+      }
       if (!existing || existing.start_request_hash !== requestHash) {
         throw new Refusal('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key started an instance with another request');
       }

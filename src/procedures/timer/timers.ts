@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
+import { definitionCaps } from '../../definitions/caps';
 import { checkRefs } from '../../definitions/registry';
 import { definitionSchema } from '../../definitions/schema';
+import { durationMs } from '../../workflows/machine';
 import { cancelTimerUpdate, fireTimerUpdate, setTimerUpdate } from '../../workflows/messages';
 import { sendInstanceUpdate } from '../instance/send';
 import { defineProcedure } from '../types';
+
+const isoDuration = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 const onFireSchema = z
   .strictObject({
@@ -16,15 +20,18 @@ const onFireSchema = z
         title: z.string().min(1),
         assignee_role: z.string().min(1).optional(),
         assignee_user_id: z.guid().optional(),
-        due_in: z.string().optional(),
+        // Read by the workflow when the timer fires: one it cannot read would fail its task there, forever.
+        due_in: z
+          .string()
+          .regex(isoDuration, { message: 'ISO-8601 duration such as P1D', abort: true })
+          .refine((d) => durationMs(d) <= definitionCaps.durationMs, 'at most one year')
+          .optional(),
         priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
       })
       .optional(),
     effect: z.union([z.string().min(1), z.strictObject({ code: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) })]).optional(),
   })
   .refine((a) => Object.values(a).some((v) => v !== undefined && v !== false), { message: 'name at least one action' });
-
-const isoDuration = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 /** TIMER.SET: a timer on the instance, `minutes` or an ISO-8601 `duration` from now. */
 export const timerSet = defineProcedure({

@@ -20,6 +20,8 @@ import {
 } from '../../src/workflows/messages';
 import type { DefinitionInput } from '../../src/definitions/schema';
 import { acceptedUpdates, pin, refusalOf, startWorkflowTier, type InstanceHandle, type WorkflowTier } from './support/environment';
+import { refusedTitle } from './support/memoryActivities';
+import { eventually } from '../support/eventually';
 
 const webhook = 'HERA.UNIV.WF.EFFECT.WEBHOOK.v1';
 const review: DefinitionInput = {
@@ -185,6 +187,15 @@ test('a timer fires once: its action runs and it is FIRED; the loop fires a due 
   expect(tier.memory.timerStatus.get(soon.timer_id)).toBe('FIRED');
   const steps = tier.memory.callsOf(instanceId, 'applyTransition') as Array<{ lineData: { note: string | null; by: string } }>;
   expect(steps.map((s) => [s.lineData.note, s.lineData.by])).toEqual([[null, 'user'], [`TIMER ${soon.name}`, 'manager']]);
+});
+
+test('a timer whose action the database refuses for good is FAILED, and the instance goes on', async () => {
+  const { handle, instanceId } = await inReview();
+  const doomed = await handle.executeUpdate(setTimerUpdate, { args: [{ actor: manager, duration: 'PT0.2S', on_fire: { create_task: { title: refusedTitle, assignee_role: 'manager', priority: 'low' } } }] });
+  await eventually(async () => expect(tier.memory.timerStatus.get(doomed.timer_id)).toBe('FAILED'));
+  expect(tier.memory.callsOf(instanceId, 'saveTasks')).toEqual([expect.objectContaining({ created: [expect.objectContaining({ title: refusedTitle })] })]);
+  expect((await advance(handle, 'REJECTED', manager)).answer).toMatchObject({ from_state: 'REVIEW', to_state: 'REJECTED' });
+  expect(await handle.result()).toMatchObject({ current_state: 'REJECTED', status: 'completed' });
 });
 
 test('tasks: a claim needs the role, only the assignee completes, and completing may advance the instance', async () => {

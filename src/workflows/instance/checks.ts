@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { systemActor, type Actor } from '../../domain/actor';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
@@ -30,6 +30,13 @@ import type { InstanceState } from './state';
 /** A refusal the caller sees as its HERA error code (non-retryable: an ordinary Error would fail the task). */
 export function refuse(code: string, message: string, details: Record<string, unknown> = {}): never {
   throw ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
+}
+
+/** The refusal inside `error`: a check's, or an activity's whose change the database refused for good. */
+export function refusalOf(error: unknown): ApplicationFailure | undefined {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) return error.cause;
+  return undefined;
 }
 
 export function requireActive(state: InstanceState): void {

@@ -3,7 +3,7 @@ import { actorLabel, actorOf, systemActor, systemActorId, type Actor } from '../
 import type { TimerRecord } from '../../domain/timer';
 import { iso } from '../machine';
 import type { TimerAnswer, TimerCancelAnswer, TimerCancelRequest, TimerCommand, TimerSetRequest } from '../messages';
-import { cancelChoice, fireCheck, refuse, requirePending, requireUniqueTimerName, setTimerCheck, timerActor, type TimerAction } from './checks';
+import { cancelChoice, fireCheck, refusalOf, refuse, requirePending, requireUniqueTimerName, setTimerCheck, timerActor, type TimerAction } from './checks';
 import type { InstanceContext } from './context';
 import { refOf, runEffect } from './effects';
 import { dueIn, newTimer } from './records';
@@ -81,8 +81,10 @@ async function fire(ctx: InstanceContext, timer: TimerRecord, actor: Actor): Pro
     result = await runTimerAction(ctx, timer, actor);
     timer.status = 'FIRED';
   } catch (error) {
-    if (!(error instanceof ApplicationFailure)) throw error;
-    result = { error: error.type, message: error.message };
+    // A refused action, or one whose change the database refused for good: the timer FAILS, the instance goes on.
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    result = { error: refusal.type, message: refusal.message };
     timer.status = 'FAILED';
   }
   timer.fired_at = at;

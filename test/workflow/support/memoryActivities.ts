@@ -18,10 +18,13 @@ export interface Directory {
   managers?: Record<string, string>;
 }
 
+/** A task the stand-in's database refuses for good, as PostgreSQL refuses a value it cannot store. */
+export const refusedTitle = 'refused by the database';
+
 /**
  * The instance workflow's activities in memory: every call recorded, timers' status kept so the guarded
  * PENDING → FIRING move behaves as in the database, guards evaluated as the persistence activity does, and
- * effects given `{ fail: true }` failing for good.
+ * effects given `{ fail: true }` and tasks titled `refusedTitle` failing for good.
  */
 export function memoryActivities(directory: Directory = {}) {
   const calls: Call[] = [];
@@ -73,6 +76,7 @@ export function memoryActivities(directory: Directory = {}) {
     },
     async saveTasks(r) {
       record('saveTasks', r, [...r.created, ...r.updated][0]?.instance_id);
+      if (r.created.some((t) => t.title === refusedTitle)) throw ApplicationFailure.nonRetryable('the database refused the change', 'PERSISTENCE_REJECTED');
     },
     async managerOf({ userId }) {
       return directory.managers?.[userId] ?? null;

@@ -7,6 +7,7 @@ import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
 import { sweepActivities } from './sweep';
 import { timerAndTaskActivities } from './timersAndTasks';
+import { egressPolicy } from '../webhooks/egressPolicy';
 
 export interface ActivityDeps {
   db: Db;
@@ -19,7 +20,7 @@ export interface ActivityDeps {
 export function createActivities({ db, temporal, config }: ActivityDeps) {
   return {
     ...persistenceActivities(db),
-    ...effectActivities(db),
+    ...effectActivities({ db, webhookEgress: egressPolicy(config.HERA_WEBHOOK_ALLOW) }),
     ...recordActivities(db),
     ...timerAndTaskActivities(db),
     ...adminActivities(db),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { invalidAllowEntries } from './webhooks/egressPolicy';
 
 /** Where `hera` keeps local state (embedded database, Temporal's SQLite file, dev secret). */
 export const heraHome = path.resolve(process.env.HERA_HOME ?? '.hera');
@@ -48,6 +49,14 @@ const envSchema = z.object({
   HERA_HISTORY_LIMIT: z.coerce.number().int().min(10).optional(),
   /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */
   HERA_WORKFLOW_BUNDLE: z.string().refine(existsSync, 'no such file (build it with `hera bundle FILE`)').optional(),
+  /** Internal webhook targets the worker may reach (comma-separated host names, addresses, CIDRs); `hera dev` defaults to loopback. */
+  HERA_WEBHOOK_ALLOW: z
+    .string()
+    .superRefine((v, ctx) => {
+      const invalid = invalidAllowEntries(v);
+      if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a host name, address or CIDR: ${invalid.join(', ')}` });
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

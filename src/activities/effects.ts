@@ -2,8 +2,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import { systemActorId } from '../db/queries/codes';
 import { addFailedEffect, insertNotification, updateEffect } from '../db/queries/effects';
+import { readWebhookSigning } from '../db/queries/webhookSigning';
 import { effectCodes, notifyParams, webhookParams } from '../definitions/registry';
 import { logger } from '../logger';
+import { deliverWebhook, PermanentWebhookFailure } from '../webhooks/deliver';
+import type { EgressPolicy } from '../webhooks/egressPolicy';
+import { signatureHeaderName, webhookSignature } from '../webhooks/signature';
 
 export interface EffectRun {
   organizationId: string;
@@ -17,20 +21,32 @@ export interface EffectRun {
   step: Record<string, unknown>;
 }
 
-async function postWebhook(run: EffectRun): Promise<void> {
-  const params = webhookParams.parse(run.params);
-  const response = await fetch(params.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': run.effectId },
-    body: JSON.stringify({ effect_id: run.effectId, instance: run.instance, step: run.step }),
-    signal: AbortSignal.timeout(params.timeout_ms),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`webhook ${params.url} answered ${response.status}`);
+export interface EffectDeps {
+  db: Db;
+  /** Which internal addresses webhooks may reach (HERA_WEBHOOK_ALLOW). */
+  webhookEgress: EgressPolicy;
 }
 
 /** Effect activities: each attempt is recorded on the effect record (PENDING → EXECUTING → COMPLETED / FAILED). */
-export function effectActivities(db: Db) {
+export function effectActivities({ db, webhookEgress }: EffectDeps) {
+  /** Signed with the organization's secret; a target the policy refuses or a redirect fails the effect for good. */
+  async function postWebhook(run: EffectRun): Promise<void> {
+    const params = webhookParams.parse(run.params);
+    const { secret } = await db.withOrg(run.organizationId, (sql) => readWebhookSigning(sql, run.organizationId));
+    const body = JSON.stringify({ effect_id: run.effectId, instance: run.instance, step: run.step });
+    const headers = {
+      'content-type': 'application/json',
+      'idempotency-key': run.effectId,
+      [signatureHeaderName]: webhookSignature(secret, body, Math.floor(Date.now() / 1000)),
+    };
+    try {
+      await deliverWebhook({ url: params.url, body, headers, timeoutMs: params.timeout_ms }, webhookEgress);
+    } catch (error) {
+      if (error instanceof PermanentWebhookFailure) throw ApplicationFailure.nonRetryable(error.message, 'WEBHOOK_REFUSED');
+      throw error;
+    }
+  }
+
   const record = (run: EffectRun, status: string, patch: Record<string, unknown>) =>
     db.withOrg(run.organizationId, (sql) => updateEffect(sql, run.organizationId, run.effectId, status, patch, systemActorId));
 

@@ -8,6 +8,7 @@ import { persistenceActivities } from './persistence';
 import { recordActivities } from './records';
 import { sweepActivities } from './sweep';
 import { timerAndTaskActivities } from './timersAndTasks';
+import { egressPolicy } from '../webhooks/egressPolicy';
 
 export interface ActivityDeps {
   db: Db;
@@ -20,7 +21,7 @@ export interface ActivityDeps {
 export function createActivities({ db, temporal, config }: ActivityDeps) {
   return failingPermanently({
     ...persistenceActivities(db),
-    ...effectActivities(db),
+    ...effectActivities({ db, webhookEgress: egressPolicy(config.HERA_WEBHOOK_ALLOW) }),
     ...recordActivities(db),
     ...timerAndTaskActivities(db),
     ...adminActivities(db),

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import { findUser, missingTeams, replaceUser, upsertTeam, type TeamRow, type UserChange, type UserRow } from '../db/queries/directory';
 import { storeDefinitionVersion, type StoreOutcome } from '../db/queries/definitions';
+import { rotateWebhookSigning } from '../db/queries/webhookSigning';
 
 export interface OrgChange<T> {
   organizationId: string;
@@ -9,7 +10,7 @@ export interface OrgChange<T> {
   change: T;
 }
 
-/** Activities for organization records outside any instance: the directory and definitions. */
+/** Activities for organization records outside any instance: the directory, definitions, the webhook secret. */
 export function recordActivities(db: Db) {
   return {
     async putTeam({ organizationId, actorUserId, change }: OrgChange<{ code: string; name: string }>): Promise<TeamRow> {
@@ -40,6 +41,11 @@ export function recordActivities(db: Db) {
       change,
     }: OrgChange<{ code: string; version: number } & Record<string, unknown>>): Promise<StoreOutcome> {
       return db.withOrg(organizationId, (sql) => storeDefinitionVersion(sql, organizationId, change, actorUserId));
+    },
+
+    /** Answers only the time: an activity's result is kept in the workflow's history, the secret must not be. */
+    async rotateWebhookSecret({ organizationId, actorUserId }: OrgChange<Record<string, never>>): Promise<{ rotated_at: string }> {
+      return db.withOrg(organizationId, (sql) => rotateWebhookSigning(sql, organizationId, actorUserId));
     },
   };
 }

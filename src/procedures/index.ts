@@ -13,6 +13,7 @@ import { schedulerRun } from './scheduler/run';
 import { taskClaim, taskComplete, taskCreate, taskEscalate, taskReassign } from './task/tasks';
 import { timerCancel, timerFire, timerSet } from './timer/timers';
 import type { ProcedureImplementation } from './types';
+import { webhookSecretGet, webhookSecretRotate } from './webhooks/signingSecret';
 
 /** Every procedure implementation; each has a contract in procedures/. */
 export const implementations = [
@@ -45,4 +46,6 @@ export const implementations = [
   notificationsList,
   schedulerRun,
   schedulerHealth,
+  webhookSecretGet,
+  webhookSecretRotate,
 ] as unknown as readonly ProcedureImplementation[];

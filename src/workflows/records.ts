@@ -3,8 +3,8 @@ import type { HeraActivities } from '../activities';
 import type { OrgChange } from '../activities/records';
 import type { UserChange } from '../db/queries/directory';
 
-/** Organization records outside any instance (directory, definitions): one short workflow per change. */
-const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition'>>({
+/** Organization records outside any instance (directory, definitions, webhook secret): one short workflow per change. */
+const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'rotateWebhookSecret'>>({
   startToCloseTimeout: '30s',
   // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
@@ -20,4 +20,8 @@ export function putUserWorkflow(change: OrgChange<UserChange>) {
 
 export function registerDefinitionWorkflow(change: OrgChange<{ code: string; version: number } & Record<string, unknown>>) {
   return records.registerDefinition(change);
+}
+
+export function rotateWebhookSecretWorkflow(change: OrgChange<Record<string, never>>) {
+  return records.rotateWebhookSecret(change);
 }

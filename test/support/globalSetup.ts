@@ -135,6 +135,8 @@ async function startEverything(): Promise<void> {
     HERA_TIMER_GRACE: '1s',
     // A sweep's item may wait for a worker that is still starting on a loaded machine.
     HERA_SWEEP_ITEM_TIMEOUT: '50s',
+    // The tests' webhook receivers listen on loopback, which a production worker refuses.
+    HERA_WEBHOOK_ALLOW: '127.0.0.0/8,::1',
   });
   const workerLog = path.join(os.tmpdir(), `hera-test-worker-${taskQueue}.log`);
   process.stderr.write(`\nworker log: ${workerLog}\n`);

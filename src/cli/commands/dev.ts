@@ -22,6 +22,9 @@ import { shutdown, untilSignal } from '../lifecycle';
 const demoAdminId = '00000000-0000-4000-8000-0000000000ad';
 const demoEmployeeId = '00000000-0000-4000-8000-0000000000e1';
 
+/** On a developer's machine webhook receivers run locally: loopback is open unless HERA_WEBHOOK_ALLOW is set. */
+const devWebhookAllow = '127.0.0.0/8,::1';
+
 /** Demo directory and one leave request; every call is idempotent, so a second run changes nothing. */
 async function seedDemo(system: System, caller: Caller): Promise<void> {
   const run = (code: string, input: Record<string, unknown>, idempotencyKey?: string) =>
@@ -72,6 +75,7 @@ export const devCommand = new Command('dev')
     try {
       mkdirSync(heraHome, { recursive: true });
       let config = loadConfig();
+      config = { ...config, HERA_WEBHOOK_ALLOW: config.HERA_WEBHOOK_ALLOW ?? devWebhookAllow };
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);

@@ -5,6 +5,7 @@ import { createActivities } from '../src/activities';
 import { asPermanent } from '../src/activities/databaseRejection';
 import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { checkCaps, definitionCaps } from '../src/definitions/caps';
+import { storeDefinitionVersion } from '../src/db/queries/definitions';
 import { startHarness, type Harness, type Member } from './support/harness';
 
 let h: Harness;
@@ -55,6 +56,15 @@ describe('a definition past its caps is 400 INVALID_DEFINITION naming the field'
     // Nothing was stored.
     const list = await h.request('GET', '/api/v1/definitions', { token: user.token });
     expect(list.body.definitions.map((d: { definition_code: string }) => d.definition_code)).not.toContain('CAPPED');
+  });
+
+  test('a version stored before the caps is refused at START (422 INVALID_DEFINITION), not started to wedge', async () => {
+    const wedging = { code: 'PRE_CAPS', version: 1, ...base, sla_hours: 1e12, terminal_states: ['C'], timers: [], tasks: [] };
+    await h.system.services.db.withOrg(admin.organizationId, (sql) => storeDefinitionVersion(sql, admin.organizationId, wedging, admin.userId));
+    const res = await h.request('POST', '/api/v1/workflows', { token: user.token, body: { definition_code: 'PRE_CAPS' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_DEFINITION', details: { problems: [{ path: 'sla_hours' }] } });
+    expect((await h.request('GET', '/api/v1/workflows?definition_code=PRE_CAPS', { token: user.token })).body.instances).toEqual([]);
   });
 
   test('a definition at every cap registers, and one timer name may serve several states', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import { checkCaps } from '../../definitions/caps';
 import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { endedBeforeAnswer, refusalEndingWorkflow, rethrowRefusal } from '../../temporal/commands';
@@ -41,6 +42,11 @@ export const start = defineProcedure({
     const definition = await resolveDefinition(services, org, input.definition_code);
     if (!definition) {
       throw new Refusal('DEFINITION_NOT_FOUND', `no definition ${input.definition_code}`, { definition_code: input.definition_code });
+    }
+    // A version stored before the caps existed would wedge every instance started from it.
+    const overCaps = checkCaps(definition);
+    if (overCaps.length) {
+      throw new Refusal('INVALID_DEFINITION', `${definition.code} v${definition.version} is past the definition caps; register a corrected version`, { problems: overCaps });
     }
     const begin = chooseStartState(definition, input.initial_state, caller.roles);
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);

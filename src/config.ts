@@ -30,6 +30,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
+  /** The `iss` every token must carry; required with HERA_JWKS_URL. */
+  HERA_JWT_ISSUER: z.string().min(1).optional(),
+  /** The `aud` every token must carry; required with HERA_JWKS_URL. */
+  HERA_JWT_AUDIENCE: z.string().min(1).optional(),
   /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
   HERA_SWEEP_INTERVAL: duration.default('5m'),
   /** Whether a worker creates or updates the sweep schedule when it starts (`hera schedule ensure` does it on demand). */
@@ -49,6 +53,12 @@ const envSchema = z.object({
   /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */
   HERA_WORKFLOW_BUNDLE: z.string().refine(existsSync, 'no such file (build it with `hera bundle FILE`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.
+  if (!env.HERA_JWKS_URL) return;
+  for (const name of ['HERA_JWT_ISSUER', 'HERA_JWT_AUDIENCE'] as const) {
+    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when HERA_JWKS_URL is set' });
+  }
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -71,7 +71,10 @@ export const devCommand = new Command('dev')
     const stopAll = () => shutdown(steps.reverse(), (line) => logger.error(line));
     try {
       mkdirSync(heraHome, { recursive: true });
-      let config = loadConfig();
+      // `hera dev` alone may make up the API's secret: kept in .hera/, so its tokens outlive a restart.
+      const loaded = loadConfig();
+      const jwtSecret = resolveJwtSecret(loaded);
+      let config = { ...loaded, HERA_JWT_SECRET: jwtSecret };
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);
@@ -106,11 +109,12 @@ export const devCommand = new Command('dev')
       steps.push(['api', () => api.close()]);
 
       const org = await ensureOrganization(system.services.db.pool, 'demo', 'Demo organization', systemActorId);
-      const adminToken = await signToken(resolveJwtSecret(config), {
-        sub: demoAdminId,
-        org: org.id,
-        roles: ['admin', 'manager', 'employee', 'user'],
-      });
+      const adminToken = await signToken(
+        jwtSecret,
+        { sub: demoAdminId, org: org.id, roles: ['admin', 'manager', 'employee', 'user'] },
+        '24h',
+        { issuer: config.HERA_JWT_ISSUER, audience: config.HERA_JWT_AUDIENCE },
+      );
       const caller = { userId: demoAdminId, organizationId: org.id, roles: ['admin', 'manager', 'employee', 'user'] };
       await seedDemo(system, caller);
       // One sweep right away, so the schedule shows a recent run in the Temporal UI from the start. Only the

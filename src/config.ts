@@ -21,12 +21,20 @@ export const durationMs = (value: string): number => msToNumber(value as Duratio
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
+  /** The runtime's own login role (hera_app): what `hera api`, `hera worker` and procedures connect as. */
+  HERA_APP_DATABASE_URL: z.string().min(1).optional(),
+  HERA_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How long a request waits for a database connection before 503 DATABASE_UNAVAILABLE. */
+  HERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
+  /** The runtime role's statement_timeout: no query holds a connection longer. */
+  HERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  /** The runtime role's idle_in_transaction_session_timeout: no open transaction idles longer. */
+  HERA_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   HERA_TASK_QUEUE: z.string().default('hera-wf'),
-  HERA_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('hera_app'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),

@@ -6,7 +6,7 @@ import { createTokenVerifier } from './auth/jwt';
 import { createOrganizationGate } from './auth/organizationGate';
 import { tokenKeys } from './auth/secret';
 import type { Config } from './config';
-import { createDb } from './db/pool';
+import { dbOptions, openDb } from './db/pool';
 import { insertAuditEvent } from './db/queries/audit';
 import { organizationStatus } from './db/queries/organizations';
 import { loadDefinitionCatalog } from './definitions/catalog';
@@ -26,9 +26,9 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** Opens what procedures need (database pool as the app role, Temporal client, definitions). */
+/** Opens what procedures need (database pool of the runtime role at `databaseUrl`, Temporal client, definitions). */
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
-  const db = createDb({ url: databaseUrl, role: config.HERA_DB_ROLE });
+  const db = await openDb(dbOptions(config, databaseUrl));
   const contracts = loadContracts();
   const temporal = await connectClient(config);
   const services: Services = {

@@ -22,7 +22,7 @@ afterAll(() => h.close());
 /** The environment of a fresh shell: nothing the test run itself set up but its prebuilt workflow bundle. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {
+  for (const name of ['DATABASE_URL', 'HERA_APP_DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -55,7 +55,14 @@ describe('hera org create / token', () => {
 describe('hera api refuses to start without its token keys', () => {
   const runApi = async (extra: Record<string, string>) =>
     run(process.execPath, [hera, 'api'], {
-      env: cleanEnv({ DATABASE_URL: h.env.databaseUrl, TEMPORAL_ADDRESS: h.env.temporalAddress, PORT: String(await freePort()), LOG_LEVEL: 'silent', ...extra }),
+      env: cleanEnv({
+        DATABASE_URL: h.env.databaseUrl,
+        HERA_APP_DATABASE_URL: h.env.appDatabaseUrl,
+        TEMPORAL_ADDRESS: h.env.temporalAddress,
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'silent',
+        ...extra,
+      }),
       timeout: 60_000,
     });
 
@@ -67,6 +74,25 @@ describe('hera api refuses to start without its token keys', () => {
     await expect(runApi({ HERA_JWKS_URL: 'http://127.0.0.1:9/jwks.json' })).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/HERA_JWT_ISSUER: required when HERA_JWKS_URL is set; HERA_JWT_AUDIENCE: required/),
+    });
+  });
+});
+
+describe('hera api and hera worker connect as the runtime’s own login role or refuse to start', () => {
+  const runtime = (command: 'api' | 'worker', extra: Record<string, string>) =>
+    run(process.execPath, [hera, command], {
+      env: cleanEnv({ DATABASE_URL: h.env.databaseUrl, HERA_JWT_SECRET: h.env.jwtSecret, TEMPORAL_ADDRESS: h.env.temporalAddress, PORT: '0', LOG_LEVEL: 'silent', ...extra }),
+      timeout: 60_000,
+    });
+
+  test.each(['api', 'worker'] as const)('hera %s without HERA_APP_DATABASE_URL exits 1 naming it (DATABASE_URL, the owner, only migrates)', async (command) => {
+    await expect(runtime(command, {})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`hera ${command} needs HERA_APP_DATABASE_URL`) });
+  });
+
+  test('hera worker given a superuser as HERA_APP_DATABASE_URL exits 1 naming the problem', async () => {
+    await expect(runtime('worker', { HERA_APP_DATABASE_URL: h.env.databaseUrl })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('refusing to serve as database role postgres (SUPERUSER, BYPASSRLS)'),
     });
   });
 });

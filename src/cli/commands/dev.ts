@@ -5,7 +5,8 @@ import { signToken } from '../../auth/jwt';
 import { resolveJwtSecret } from '../../auth/secret';
 import { heraHome, loadConfig } from '../../config';
 import { migrate } from '../../db/migrate';
-import { createDb } from '../../db/pool';
+import { localAppUrl, provisionAppRole } from '../../db/appRole';
+import { dbOptions, openDb } from '../../db/pool';
 import { systemActorId } from '../../db/queries/codes';
 import { ensureOrganization } from '../../db/queries/organizations';
 import { resolveDatabase } from '../../db/resolve';
@@ -79,6 +80,9 @@ export const devCommand = new Command('dev')
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);
       await migrate(database.url);
+      // The runtime connects as its own login role, as in production; a fresh password each run unless given.
+      const appUrl = config.HERA_APP_DATABASE_URL ?? localAppUrl(database.url);
+      await provisionAppRole(database.url, appUrl);
 
       let uiUrl: string | undefined;
       if (!process.env.TEMPORAL_ADDRESS) {
@@ -94,7 +98,7 @@ export const devCommand = new Command('dev')
         uiUrl = server.uiUrl;
         config = { ...config, TEMPORAL_ADDRESS: server.address };
       }
-      const workerDb = createDb({ url: database.url, role: config.HERA_DB_ROLE });
+      const workerDb = await openDb(dbOptions(config, appUrl));
       steps.push(['worker database pool', () => workerDb.close()]);
       const heraWorker = await createHeraWorker({ config, db: workerDb });
       const running = heraWorker.run();
@@ -103,7 +107,7 @@ export const devCommand = new Command('dev')
         await running;
       }]);
 
-      const system = await openSystem(config, database.url);
+      const system = await openSystem(config, appUrl);
       steps.push(['system', () => system.close()]);
       const api = await startApi(config, system, options.port ? Number(options.port) : config.PORT);
       steps.push(['api', () => api.close()]);
@@ -126,6 +130,7 @@ export const devCommand = new Command('dev')
         temporal_ui: uiUrl ?? null,
         temporal_address: config.TEMPORAL_ADDRESS,
         database: database.url,
+        app_database: appUrl,
         organization_id: org.id,
         admin_user_id: demoAdminId,
         admin_token: adminToken,

@@ -11,7 +11,8 @@ import { Command } from 'commander';
 import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
-import { createDb, type Sql } from '../src/db/pool';
+import { localAppUrl, provisionAppRole } from '../src/db/appRole';
+import { dbOptions, openDb, type Sql } from '../src/db/pool';
 import { listInstances } from '../src/db/queries/instancesList';
 import { getInstance, listTasks } from '../src/db/queries/readModels';
 import { resolveDatabase } from '../src/db/resolve';
@@ -73,12 +74,14 @@ async function main() {
   const config = loadConfig();
   const database = await resolveDatabase(config);
   await migrate(database.url);
+  const appUrl = localAppUrl(database.url);
+  await provisionAppRole(database.url, appUrl);
   const [org, other] = [randomUUID(), randomUUID()];
   const started = performance.now();
   await seed(database.url, org, options.instances);
   await seed(database.url, other, options.instances);
   const seedSeconds = (performance.now() - started) / 1000;
-  const db = createDb({ url: database.url, role: config.HERA_DB_ROLE, max: 1 });
+  const db = await openDb({ ...dbOptions(config, appUrl), max: 1 });
   const someInstance = await db.withOrg(org, async (sql) => (await sql.query('select instance_id from wf_instances_view limit 1')).rows[0].instance_id);
   const newest = { by: 'created_at' as const, order: 'desc' as const };
   const queries: Array<[string, (sql: Sql) => Promise<unknown>]> = [

@@ -13,7 +13,8 @@ import { Command } from 'commander';
 import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
-import { createDb } from '../src/db/pool';
+import { localAppUrl, provisionAppRole } from '../src/db/appRole';
+import { dbOptions, openDb } from '../src/db/pool';
 import { systemActorId } from '../src/db/queries/codes';
 import { resolveDatabase } from '../src/db/resolve';
 import { freePort } from '../src/net';
@@ -86,10 +87,12 @@ async function main(): Promise<void> {
   });
   const database = await resolveDatabase(config);
   await migrate(database.url);
-  const workerDb = createDb({ url: database.url, role: config.HERA_DB_ROLE, max: 20 });
+  const appUrl = localAppUrl(database.url);
+  await provisionAppRole(database.url, appUrl);
+  const workerDb = await openDb({ ...dbOptions(config, appUrl), max: 20 });
   const heraWorker = await createHeraWorker({ config, db: workerDb });
   const running = heraWorker.run();
-  const system = await openSystem(config, database.url);
+  const system = await openSystem(config, appUrl);
   try {
     const org = randomUUID();
     let t = performance.now();

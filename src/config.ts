@@ -22,15 +22,27 @@ export const durationMs = (value: string): number => msToNumber(value as Duratio
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
+  /** The runtime's own login role (hera_app): what `hera api`, `hera worker` and procedures connect as. */
+  HERA_APP_DATABASE_URL: z.string().min(1).optional(),
+  HERA_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How long a request waits for a database connection before 503 DATABASE_UNAVAILABLE. */
+  HERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
+  /** The runtime role's statement_timeout: no query holds a connection longer. */
+  HERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  /** The runtime role's idle_in_transaction_session_timeout: no open transaction idles longer. */
+  HERA_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   HERA_TASK_QUEUE: z.string().default('hera-wf'),
-  HERA_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('hera_app'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
+  /** The `iss` every token must carry; required with HERA_JWKS_URL. */
+  HERA_JWT_ISSUER: z.string().min(1).optional(),
+  /** The `aud` every token must carry; required with HERA_JWKS_URL. */
+  HERA_JWT_AUDIENCE: z.string().min(1).optional(),
   /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
   HERA_SWEEP_INTERVAL: duration.default('5m'),
   /** Whether a worker creates or updates the sweep schedule when it starts (`hera schedule ensure` does it on demand). */
@@ -58,6 +70,12 @@ const envSchema = z.object({
     })
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.
+  if (!env.HERA_JWKS_URL) return;
+  for (const name of ['HERA_JWT_ISSUER', 'HERA_JWT_AUDIENCE'] as const) {
+    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when HERA_JWKS_URL is set' });
+  }
 });
 
 export type Config = z.infer<typeof envSchema>;

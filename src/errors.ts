@@ -36,3 +36,11 @@ export class Refusal extends Error {
     this.name = 'Refusal';
   }
 }
+
+/** No database connection within HERA_DB_CONNECT_TIMEOUT_MS (pool exhausted, server down): a 503 to retry. */
+export class DatabaseUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`no database connection: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailable';
+  }
+}

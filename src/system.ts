@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app';
 import { openApiDocument } from './api/openapi';
 import { createTokenVerifier } from './auth/jwt';
-import { resolveJwtSecret } from './auth/secret';
+import { createOrganizationGate } from './auth/organizationGate';
+import { tokenKeys } from './auth/secret';
 import type { Config } from './config';
-import { createDb } from './db/pool';
+import { dbOptions, openDb } from './db/pool';
 import { insertAuditEvent } from './db/queries/audit';
+import { organizationStatus } from './db/queries/organizations';
 import { loadDefinitionCatalog } from './definitions/catalog';
 import { provideSweepHealth } from './metrics';
 import { implementations } from './procedures';
@@ -24,9 +26,9 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** Opens what procedures need (database pool as the app role, Temporal client, definitions). */
+/** Opens what procedures need (database pool of the runtime role at `databaseUrl`, Temporal client, definitions). */
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
-  const db = createDb({ url: databaseUrl, role: config.HERA_DB_ROLE });
+  const db = await openDb(dbOptions(config, databaseUrl));
   const contracts = loadContracts();
   const temporal = await connectClient(config);
   const services: Services = {
@@ -58,14 +60,16 @@ export interface RunningApi {
 
 /** Serves the API of `system` on `port` (0 = any free port). */
 export async function startApi(config: Config, system: System, port: number): Promise<RunningApi> {
-  const keySource = config.HERA_JWKS_URL ? { jwksUrl: config.HERA_JWKS_URL } : { secret: resolveJwtSecret(config) };
+  const verifyToken = createTokenVerifier(tokenKeys(config), { issuer: config.HERA_JWT_ISSUER, audience: config.HERA_JWT_AUDIENCE });
+  const { db } = system.services;
   const app = createApp({
     contracts: system.contracts,
     openApi: openApiDocument(system.contracts, implementations),
     runProcedure: system.runProcedure,
-    verifyToken: createTokenVerifier(keySource),
+    verifyToken,
+    admitOrganization: createOrganizationGate((org) => db.withOrg(org, (sql) => organizationStatus(sql, org))),
     checkReady: async () => {
-      await system.services.db.pool.query('select 1');
+      await db.pool.query('select 1');
       await system.services.temporal.connection.workflowService.getSystemInfo({});
     },
   });

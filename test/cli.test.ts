@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { decodeJwt } from 'jose';
 import { freePort } from '../src/net';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness } from './support/harness';
@@ -21,7 +22,7 @@ afterAll(() => h.close());
 /** The environment of a fresh shell: nothing the test run itself set up but its prebuilt workflow bundle. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {
+  for (const name of ['DATABASE_URL', 'HERA_APP_DATABASE_URL', 'TEMPORAL_ADDRESS', 'HERA_TASK_QUEUE', 'HERA_JWT_SECRET', 'HERA_TEST_DATABASE_URL', 'HERA_SWEEP_SCHEDULE', 'HERA_TIMER_GRACE']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -41,11 +42,57 @@ describe('hera org create / token', () => {
     const user = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
     const token = await run(process.execPath, [hera, 'token', '--org', org.id, '--user', user, '--roles', 'admin,user'], { env });
     expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(decodeJwt(token.stdout.trim()).exp).toBeGreaterThan(Date.now() / 1000);
     const res = await h.request('GET', '/api/v1/workflows', { token: token.stdout.trim() });
     expect(res.status).toBe(200);
 
     await expect(run(process.execPath, [hera, 'token', '--org', 'not-a-uuid', '--user', user], { env })).rejects.toMatchObject({
       stderr: expect.stringContaining('expected a uuid'),
+    });
+  });
+});
+
+describe('hera api refuses to start without its token keys', () => {
+  const runApi = async (extra: Record<string, string>) =>
+    run(process.execPath, [hera, 'api'], {
+      env: cleanEnv({
+        DATABASE_URL: h.env.databaseUrl,
+        HERA_APP_DATABASE_URL: h.env.appDatabaseUrl,
+        TEMPORAL_ADDRESS: h.env.temporalAddress,
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'silent',
+        ...extra,
+      }),
+      timeout: 60_000,
+    });
+
+  test('neither HERA_JWT_SECRET nor HERA_JWKS_URL: exits 1 naming both', async () => {
+    await expect(runApi({})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no token keys: set HERA_JWT_SECRET (HS256) or HERA_JWKS_URL') });
+  });
+
+  test('HERA_JWKS_URL without issuer and audience: exits 1 naming them', async () => {
+    await expect(runApi({ HERA_JWKS_URL: 'http://127.0.0.1:9/jwks.json' })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/HERA_JWT_ISSUER: required when HERA_JWKS_URL is set; HERA_JWT_AUDIENCE: required/),
+    });
+  });
+});
+
+describe('hera api and hera worker connect as the runtime’s own login role or refuse to start', () => {
+  const runtime = (command: 'api' | 'worker', extra: Record<string, string>) =>
+    run(process.execPath, [hera, command], {
+      env: cleanEnv({ DATABASE_URL: h.env.databaseUrl, HERA_JWT_SECRET: h.env.jwtSecret, TEMPORAL_ADDRESS: h.env.temporalAddress, PORT: '0', LOG_LEVEL: 'silent', ...extra }),
+      timeout: 60_000,
+    });
+
+  test.each(['api', 'worker'] as const)('hera %s without HERA_APP_DATABASE_URL exits 1 naming it (DATABASE_URL, the owner, only migrates)', async (command) => {
+    await expect(runtime(command, {})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`hera ${command} needs HERA_APP_DATABASE_URL`) });
+  });
+
+  test('hera worker given a superuser as HERA_APP_DATABASE_URL exits 1 naming the problem', async () => {
+    await expect(runtime('worker', { HERA_APP_DATABASE_URL: h.env.databaseUrl })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('refusing to serve as database role postgres (SUPERUSER, BYPASSRLS)'),
     });
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { migrate, sqlDir } from '../src/db/migrate';
+import { dbOptions, openDb } from '../src/db/pool';
 import { systemActorId } from '../src/db/queries/codes';
 import { startHarness, type Harness } from './support/harness';
 
@@ -129,5 +130,104 @@ describe('migrations', () => {
     const first = readdirSync(dir).sort()[0];
     writeFileSync(path.join(dir, first), `${readFileSync(path.join(dir, first), 'utf8')}\n-- edited ${randomUUID()}\n`);
     await expect(migrate(h.env.databaseUrl, dir)).rejects.toThrow(new RegExp(`${first} was changed`));
+  });
+});
+
+describe('the runtime’s own login role', () => {
+  /** A client straight from the pool (outside withOrg), released afterwards. */
+  async function onPoolClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await h.system.services.db.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release(true);
+    }
+  }
+
+  test('the session itself is the app role: RESET ROLE or SET ROLE to the owner cannot reach a superuser', async () => {
+    await onPoolClient(async (client) => {
+      await client.query('reset role');
+      const { rows } = await client.query('select session_user = current_user as same, rolsuper, rolbypassrls from pg_roles where rolname = current_user');
+      expect(rows[0]).toEqual({ same: true, rolsuper: false, rolbypassrls: false });
+      await expect(client.query('set role postgres')).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  test('every connection has the configured statement and idle-in-transaction timeouts', async () => {
+    const { rows } = await h.system.services.db.pool.query<{ statement: string; idle: string }>(
+      "select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle",
+    );
+    expect(rows[0]).toEqual({ statement: '30s', idle: '1min' });
+    const quick = await openDb({ ...dbOptions(h.config, h.env.appDatabaseUrl), max: 1, statementTimeoutMs: 200 });
+    try {
+      await expect(quick.withOrg(orgA, (sql) => sql.query('select pg_sleep(5)'))).rejects.toThrow(/statement timeout/);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  test('a superuser or BYPASSRLS role is refused when the pool opens, naming the problem', async () => {
+    await expect(openDb(dbOptions(h.config, h.env.databaseUrl))).rejects.toThrow(/refusing to serve as database role postgres \(SUPERUSER, BYPASSRLS\)/);
+    const owner = new pg.Client({ connectionString: h.env.databaseUrl });
+    await owner.connect();
+    const role = `hera_bypass_${Date.now()}`;
+    try {
+      await owner.query(`create role ${role} login bypassrls password 'bypass'`);
+      const url = new URL(h.env.databaseUrl);
+      url.username = role;
+      url.password = 'bypass';
+      await expect(openDb(dbOptions(h.config, url.toString()))).rejects.toThrow(new RegExp(`refusing to serve as database role ${role} \\(BYPASSRLS\\)`));
+    } finally {
+      await owner.query(`drop role ${role}`);
+      await owner.end();
+    }
+  });
+
+  test('a pool that gives no connection within HERA_DB_CONNECT_TIMEOUT_MS answers 503 DATABASE_UNAVAILABLE, not a hang', async () => {
+    const api = await h.apiWith({ HERA_DB_POOL_MAX: '1', HERA_DB_CONNECT_TIMEOUT_MS: '300' });
+    const member = await h.member(orgA, ['user']);
+    const held = await api.system.services.db.pool.connect();
+    try {
+      const started = Date.now();
+      const res = await fetch(`${api.url}/api/v1/definitions`, {
+        headers: { authorization: `Bearer ${member.token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect({ status: res.status, body: await res.json() }).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      held.release();
+    }
+    // Freed, the pool serves again.
+    expect((await fetch(`${api.url}/api/v1/definitions`, { headers: { authorization: `Bearer ${member.token}` } })).status).toBe(200);
+    await api.close();
+  });
+
+  test('a client whose rollback failed is destroyed, not handed to the next transaction', async () => {
+    const db = await openDb({ ...dbOptions(h.config, h.env.appDatabaseUrl), max: 1 });
+    const backend = (sql: pg.PoolClient) => sql.query<{ pid: number }>('select pg_backend_pid() as pid').then((r) => r.rows[0].pid);
+    try {
+      // The connection is alive but its ROLLBACK fails (as when it is cancelled): the transaction may still be open.
+      let first = 0;
+      await expect(
+        db.withOrg(orgA, async (sql) => {
+          first = await backend(sql);
+          const query = sql.query.bind(sql) as (text: string) => Promise<unknown>;
+          (sql as unknown as { query: (text: string) => Promise<unknown> }).query = (text) =>
+            text === 'rollback' ? Promise.reject(new Error('rollback failed')) : query(text);
+          throw new Error('the work failed');
+        }),
+      ).rejects.toThrow('the work failed');
+      expect(db.pool.totalCount).toBe(0);
+      const next = await db.withOrg(orgB, async (sql) => ({ pid: await backend(sql), org: (await sql.query('select hera_current_org() as org')).rows[0].org }));
+      expect(next.pid).not.toBe(first);
+      expect(next.org).toBe(orgB);
+
+      // The server ends the session inside the transaction: the next one gets a working connection.
+      await expect(db.withOrg(orgA, (sql) => sql.query('select pg_terminate_backend(pg_backend_pid())'))).rejects.toThrow();
+      expect(await db.withOrg(orgA, async (sql) => (await sql.query('select 1 as one')).rows[0].one)).toBe(1);
+    } finally {
+      await db.close();
+    }
   });
 });

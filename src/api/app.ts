@@ -15,6 +15,8 @@ export interface AppDeps {
   contracts: readonly Contract[];
   runProcedure: RunProcedure;
   verifyToken(authorization: string | undefined): Promise<HeraClaims>;
+  /** Resolves when the token's organization may call the API; rejects with a 403 HeraError when not. */
+  admitOrganization(organizationId: string): Promise<void>;
   /** Resolves when the database and Temporal answer; rejects naming what does not. */
   checkReady(): Promise<void>;
   /** The OpenAPI document served at /api/v1/openapi.json and shown at /docs. */
@@ -55,7 +57,7 @@ function requestBody(req: Request): Record<string, unknown> {
 }
 
 /** The HTTP face of HERA: authentication, then `runProcedure`, nothing else. */
-export function createApp({ contracts, runProcedure, verifyToken, checkReady, openApi }: AppDeps): express.Express {
+export function createApp({ contracts, runProcedure, verifyToken, admitOrganization, checkReady, openApi }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -94,6 +96,7 @@ export function createApp({ contracts, runProcedure, verifyToken, checkReady, op
   const authenticate: RequestHandler = async (req: Authenticated, _res, next) => {
     try {
       const claims = await verifyToken(req.get('Authorization'));
+      await admitOrganization(claims.org);
       req.caller = { userId: claims.sub, organizationId: claims.org, roles: claims.roles };
       next();
     } catch (error) {

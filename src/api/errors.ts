@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HeraError } from '../errors';
+import { DatabaseUnavailable, HeraError } from '../errors';
 import { logger } from '../logger';
 
 export function errorBody(error: HeraError) {
@@ -16,7 +16,10 @@ export const notFound: RequestHandler = (req, res) => {
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   let hera: HeraError;
   if (error instanceof HeraError) hera = error;
-  else if (error?.type === 'entity.parse.failed') hera = new HeraError('INVALID_JSON', 400, 'the body is not valid JSON');
+  else if (error instanceof DatabaseUnavailable) {
+    logger.warn({ err: error, path: req.path }, 'no database connection');
+    hera = new HeraError('DATABASE_UNAVAILABLE', 503, 'the database gave no connection in time; retry the request (with the same Idempotency-Key)');
+  } else if (error?.type === 'entity.parse.failed') hera = new HeraError('INVALID_JSON', 400, 'the body is not valid JSON');
   else if (error?.type === 'entity.too.large') hera = new HeraError('PAYLOAD_TOO_LARGE', 413, 'the body exceeds 1 MB');
   else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
     hera = new HeraError('BAD_REQUEST', error.status, String(error.message ?? 'bad request'));

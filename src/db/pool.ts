@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { Config } from '../config';
+import { DatabaseUnavailable } from '../errors';
 
 export type Sql = pg.PoolClient;
 
@@ -10,22 +12,80 @@ export interface Db {
 }
 
 export interface DbOptions {
+  /** The runtime's own login role (HERA_APP_DATABASE_URL): neither superuser nor BYPASSRLS, so RLS applies. */
   url: string;
-  /** Non-superuser role the runtime acts as, so row-level security applies (superusers bypass it). */
-  role: string;
-  max?: number;
+  max: number;
+  /** How long a caller waits for a connection before DatabaseUnavailable. */
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
-export function createDb({ url, role, max = 10 }: DbOptions): Db {
-  // The role is set at connection start-up, before any query can run on the connection.
-  const pool = new pg.Pool({ connectionString: url, max, options: `-c role=${role}` });
+/** The pool settings of the configuration, for the runtime role's `url`. */
+export function dbOptions(config: Config, url: string): DbOptions {
+  return {
+    url,
+    max: config.HERA_DB_POOL_MAX,
+    connectTimeoutMs: config.HERA_DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.HERA_DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.HERA_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Refuses a role that row-level security would not bind: a superuser or BYPASSRLS login (session_user), or
+ * one acting as such (current_user).
+ */
+async function refuseUnboundRole(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    'select rolname, rolsuper, rolbypassrls from pg_roles where rolname in (current_user, session_user)',
+  );
+  const unbound = rows.filter((r) => r.rolsuper || r.rolbypassrls);
+  if (unbound.length) {
+    const what = unbound.map((r) => `${r.rolname} (${[r.rolsuper && 'SUPERUSER', r.rolbypassrls && 'BYPASSRLS'].filter(Boolean).join(', ')})`);
+    throw new Error(
+      `refusing to serve as database role ${what.join(' and ')}: row-level security would not apply; ` +
+        'connect with HERA_APP_DATABASE_URL as the hera_app login role (`hera migrate` provisions it)',
+    );
+  }
+}
+
+/** A pool of the runtime role's connections, opened once the role is known to be bound by row-level security. */
+export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, idleInTransactionTimeoutMs }: DbOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: connectTimeoutMs,
+    // Sent at connection start-up, so they bound every statement and every transaction a handler leaves open.
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+  });
   pool.on('error', () => {
     // An idle client lost its server (e.g. a database restart); the pool replaces it on the next checkout.
   });
+  try {
+    await refuseUnboundRole(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   return {
     pool,
     async withOrg(organizationId, work) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw new DatabaseUnavailable(error);
+      }
+      // A client whose rollback failed may still hold the transaction (and its organization): it is destroyed.
+      // So is one whose session the server ended while it was checked out (e.g. the idle-in-transaction
+      // timeout), whose 'error' event would otherwise have no listener and stop the process.
+      let broken: Error | undefined;
+      const lost = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', lost);
       try {
         await client.query('begin');
         await client.query("select set_config('hera.org_id', $1, true)", [organizationId]);
@@ -33,10 +93,13 @@ export function createDb({ url, role, max = 10 }: DbOptions): Db {
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        await client.query('rollback').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
         throw error;
       } finally {
-        client.release();
+        client.off('error', lost);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

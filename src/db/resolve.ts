@@ -28,3 +28,12 @@ export async function resolveDatabase(config: Config): Promise<ProvisionedDataba
   if (await answers(url)) return { url, stop: async () => undefined };
   return startEmbeddedPostgres({ dataDir: path.join(heraHome, 'pgdata'), port: embeddedPort, database });
 }
+
+/** HERA_APP_DATABASE_URL, the runtime's login role; `command` refuses to run without it. */
+export function runtimeDatabaseUrl(config: Config, command: string): string {
+  if (config.HERA_APP_DATABASE_URL) return config.HERA_APP_DATABASE_URL;
+  throw new Error(
+    `${command} needs HERA_APP_DATABASE_URL: the URL of the hera_app login role, which \`hera migrate\` provisions ` +
+      '(with DATABASE_URL, the owner, and HERA_APP_DATABASE_URL set); `hera dev` provisions one by itself',
+  );
+}

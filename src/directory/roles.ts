@@ -1,5 +1,6 @@
 import type { Db } from '../db/pool';
 import { usersWithRole } from '../db/queries/directory';
+import { createTtlCache } from '../ttlCache';
 
 /** Who holds a role, cached per process for `ttlMs` (other processes see a change within the TTL). */
 export interface RoleDirectory {
@@ -9,19 +10,12 @@ export interface RoleDirectory {
 }
 
 export function createRoleDirectory(db: Db, ttlMs = 60_000): RoleDirectory {
-  const cache = new Map<string, { at: number; users: Promise<string[]> }>();
+  const cache = createTtlCache<string[]>({ ttlMs, maxEntries: 10_000 });
   return {
-    usersWithRole(organizationId, role) {
-      const key = `${organizationId}\n${role}`;
-      const hit = cache.get(key);
-      if (hit && Date.now() - hit.at < ttlMs) return hit.users;
-      const users = db.withOrg(organizationId, (sql) => usersWithRole(sql, organizationId, role));
-      cache.set(key, { at: Date.now(), users });
-      users.catch(() => cache.delete(key));
-      return users;
-    },
+    usersWithRole: (organizationId, role) =>
+      cache.get(`${organizationId}\n${role}`, () => db.withOrg(organizationId, (sql) => usersWithRole(sql, organizationId, role))),
     invalidate(organizationId) {
-      for (const key of cache.keys()) if (key.startsWith(`${organizationId}\n`)) cache.delete(key);
+      cache.deleteWhere((key) => key.startsWith(`${organizationId}\n`));
     },
   };
 }

@@ -4,6 +4,8 @@ import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { localAppUrl, provisionAppRole } from '../../src/db/appRole';
 import { migrate } from '../../src/db/migrate';
 import { createDatabaseIfMissing, dropDatabase, startEmbeddedPostgres } from '../../src/db/provision';
 import { freePort } from '../../src/net';
@@ -18,16 +20,24 @@ declare global {
   var heraTestStops: Array<() => Promise<void>>;
 }
 
-async function startDatabase(): Promise<string> {
+/** A fresh database (its owner's URL) and the name of the runtime's login role on its server. */
+async function startDatabase(): Promise<{ url: string; appRole: string }> {
   const name = `hera_test_${randomBytes(4).toString('hex')}`;
   if (process.env.DATABASE_URL) {
     const adminUrl = new URL(process.env.DATABASE_URL);
     adminUrl.pathname = '/postgres';
     await createDatabaseIfMissing(adminUrl.toString(), name);
+    // Roles are the server's, and shards run side by side: a login role of this run's own, in the hera_app group.
+    const appRole = `${name}_app`;
+    globalThis.heraTestStops.push(async () => {
+      const admin = new pg.Client({ connectionString: adminUrl.toString() });
+      await admin.connect();
+      await admin.query(`drop role if exists ${admin.escapeIdentifier(appRole)}`).finally(() => admin.end());
+    });
     globalThis.heraTestStops.push(() => dropDatabase(adminUrl.toString(), name));
     const url = new URL(process.env.DATABASE_URL);
     url.pathname = `/${name}`;
-    return url.toString();
+    return { url: url.toString(), appRole };
   }
   // Two shards start side by side, each with servers that take ports: a port free when chosen can be taken before
   // PostgreSQL binds it. Such a start fails without a reason; another port and directory are worth a second try.
@@ -38,7 +48,7 @@ async function startDatabase(): Promise<string> {
     try {
       const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'data'), port: await freePort(), database: name });
       globalThis.heraTestStops.push(() => embedded.stop());
-      return embedded.url;
+      return { url: embedded.url, appRole: 'hera_app' };
     } catch (error) {
       process.stderr.write(`embedded PostgreSQL did not start (attempt ${attempt}): ${String(error)}\n`);
       if (attempt === 3) throw error instanceof Error ? error : new Error(`embedded PostgreSQL did not start: ${String(error)}`);
@@ -107,15 +117,18 @@ async function startEverything(): Promise<void> {
   // bundle of the workflow code for every worker and `hera dev` of this run (each would take seconds; in a
   // process of its own, since bundling inside Jest's module system is fragile).
   const workflowBundle = path.join(mkdtempSync(path.join(os.tmpdir(), 'hera-test-bundle-')), 'workflows.js');
-  const [temporal, databaseUrl] = await allStarted([
+  const [temporal, { databaseUrl, appDatabaseUrl }] = await allStarted([
     freePort().then(async (port) => {
       const server = await startDevServer({ cliPath, port });
       globalThis.heraTestStops.push(() => server.stop());
       return server;
     }),
-    startDatabase().then(async (url) => {
+    startDatabase().then(async ({ url, appRole }) => {
       await migrate(url);
-      return url;
+      // The runtime (this process's APIs, every worker and `hera api`) connects as its own login role.
+      const appUrl = localAppUrl(url, appRole);
+      await provisionAppRole(url, appUrl);
+      return { databaseUrl: url, appDatabaseUrl: appUrl };
     }),
     promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/hera.js'), 'bundle', workflowBundle], { cwd: repoRoot }),
   ] as const);
@@ -126,6 +139,7 @@ async function startEverything(): Promise<void> {
   Object.assign(process.env, {
     TEMPORAL_CLI: cliPath,
     HERA_TEST_DATABASE_URL: databaseUrl,
+    HERA_APP_DATABASE_URL: appDatabaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
     HERA_TASK_QUEUE: taskQueue,
     HERA_JWT_SECRET: jwtSecret,

@@ -43,6 +43,7 @@ export interface Harness {
 
 export interface SecondApi {
   url: string;
+  system: System;
   /** POSTs `body` as `member`. */
   call(member: Member, route: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -51,7 +52,7 @@ export interface SecondApi {
 export async function startHarness(): Promise<Harness> {
   const env = testEnvironment();
   const config = loadConfig({ ...process.env, DATABASE_URL: env.databaseUrl, LOG_LEVEL: 'silent' });
-  const system = await openSystem(config, env.databaseUrl);
+  const system = await openSystem(config, env.appDatabaseUrl);
   const api = await startApi(config, system, 0);
   return {
     env,
@@ -84,10 +85,11 @@ export async function startHarness(): Promise<Harness> {
     },
     async apiWith(settings) {
       const second = loadConfig({ ...process.env, DATABASE_URL: env.databaseUrl, LOG_LEVEL: 'silent', ...settings });
-      const secondSystem = await openSystem(second, env.databaseUrl);
+      const secondSystem = await openSystem(second, env.appDatabaseUrl);
       const secondApi = await startApi(second, secondSystem, 0);
       return {
         url: secondApi.url,
+        system: secondSystem,
         async call(member, route, body = {}) {
           const res = await fetch(`${secondApi.url}${route}`, {
             method: 'POST',

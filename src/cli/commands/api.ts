@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { resolveDatabase } from '../../db/resolve';
+import { runtimeDatabaseUrl } from '../../db/resolve';
 import { logger } from '../../logger';
 import { openSystem, startApi } from '../../system';
 import { shutdown, untilSignal } from '../lifecycle';
@@ -9,8 +9,7 @@ export const apiCommand = new Command('api')
   .description('serve the HTTP API on PORT until SIGINT/SIGTERM')
   .action(async () => {
     const config = loadConfig();
-    const database = await resolveDatabase(config);
-    const system = await openSystem(config, database.url);
+    const system = await openSystem(config, runtimeDatabaseUrl(config, 'hera api'));
     const api = await startApi(config, system, config.PORT);
     logger.info({ url: api.url }, 'api listening');
     await untilSignal();
@@ -18,7 +17,6 @@ export const apiCommand = new Command('api')
       [
         ['api', () => api.close()],
         ['system', () => system.close()],
-        ['database', () => database.stop()],
       ],
       (line) => logger.error(line),
     );

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import YAML from 'yaml';
 import { loadConfig } from '../../config';
 import { systemActorId } from '../../db/queries/codes';
-import { resolveDatabase } from '../../db/resolve';
+import { runtimeDatabaseUrl } from '../../db/resolve';
 import { HeraError } from '../../errors';
 import { openSystem } from '../../system';
 
@@ -18,8 +18,7 @@ definitionsCommand
     const definition: unknown = YAML.parse(readFileSync(file, 'utf8'));
     if (!definition || typeof definition !== 'object' || Array.isArray(definition)) throw new Error(`${file} does not hold a definition object`);
     const config = loadConfig();
-    const database = await resolveDatabase(config);
-    const system = await openSystem(config, database.url);
+    const system = await openSystem(config, runtimeDatabaseUrl(config, 'hera definitions register'));
     try {
       const result = await system.runProcedure('HERA.UNIV.WF.DEFINITION.REGISTER.V1', definition as Record<string, unknown>, {
         userId: systemActorId,
@@ -32,6 +31,5 @@ definitionsCommand
       throw error;
     } finally {
       await system.close();
-      await database.stop();
     }
   });

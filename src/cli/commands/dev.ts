@@ -5,7 +5,8 @@ import { signToken } from '../../auth/jwt';
 import { resolveJwtSecret } from '../../auth/secret';
 import { heraHome, loadConfig } from '../../config';
 import { migrate } from '../../db/migrate';
-import { createDb } from '../../db/pool';
+import { localAppUrl, provisionAppRole } from '../../db/appRole';
+import { dbOptions, openDb } from '../../db/pool';
 import { systemActorId } from '../../db/queries/codes';
 import { ensureOrganization } from '../../db/queries/organizations';
 import { resolveDatabase } from '../../db/resolve';
@@ -74,12 +75,17 @@ export const devCommand = new Command('dev')
     const stopAll = () => shutdown(steps.reverse(), (line) => logger.error(line));
     try {
       mkdirSync(heraHome, { recursive: true });
-      let config = loadConfig();
-      config = { ...config, HERA_WEBHOOK_ALLOW: config.HERA_WEBHOOK_ALLOW ?? devWebhookAllow };
+      // `hera dev` alone may make up the API's secret: kept in .hera/, so its tokens outlive a restart.
+      const loaded = loadConfig();
+      const jwtSecret = resolveJwtSecret(loaded);
+      let config = { ...loaded, HERA_JWT_SECRET: jwtSecret, HERA_WEBHOOK_ALLOW: loaded.HERA_WEBHOOK_ALLOW ?? devWebhookAllow };
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);
       await migrate(database.url);
+      // The runtime connects as its own login role, as in production; a fresh password each run unless given.
+      const appUrl = config.HERA_APP_DATABASE_URL ?? localAppUrl(database.url);
+      await provisionAppRole(database.url, appUrl);
 
       let uiUrl: string | undefined;
       if (!process.env.TEMPORAL_ADDRESS) {
@@ -95,7 +101,7 @@ export const devCommand = new Command('dev')
         uiUrl = server.uiUrl;
         config = { ...config, TEMPORAL_ADDRESS: server.address };
       }
-      const workerDb = createDb({ url: database.url, role: config.HERA_DB_ROLE });
+      const workerDb = await openDb(dbOptions(config, appUrl));
       steps.push(['worker database pool', () => workerDb.close()]);
       const heraWorker = await createHeraWorker({ config, db: workerDb });
       const running = heraWorker.run();
@@ -104,17 +110,18 @@ export const devCommand = new Command('dev')
         await running;
       }]);
 
-      const system = await openSystem(config, database.url);
+      const system = await openSystem(config, appUrl);
       steps.push(['system', () => system.close()]);
       const api = await startApi(config, system, options.port ? Number(options.port) : config.PORT);
       steps.push(['api', () => api.close()]);
 
       const org = await ensureOrganization(system.services.db.pool, 'demo', 'Demo organization', systemActorId);
-      const adminToken = await signToken(resolveJwtSecret(config), {
-        sub: demoAdminId,
-        org: org.id,
-        roles: ['admin', 'manager', 'employee', 'user'],
-      });
+      const adminToken = await signToken(
+        jwtSecret,
+        { sub: demoAdminId, org: org.id, roles: ['admin', 'manager', 'employee', 'user'] },
+        '24h',
+        { issuer: config.HERA_JWT_ISSUER, audience: config.HERA_JWT_AUDIENCE },
+      );
       const caller = { userId: demoAdminId, organizationId: org.id, roles: ['admin', 'manager', 'employee', 'user'] };
       await seedDemo(system, caller);
       // One sweep right away, so the schedule shows a recent run in the Temporal UI from the start. Only the
@@ -126,6 +133,7 @@ export const devCommand = new Command('dev')
         temporal_ui: uiUrl ?? null,
         temporal_address: config.TEMPORAL_ADDRESS,
         database: database.url,
+        app_database: appUrl,
         organization_id: org.id,
         admin_user_id: demoAdminId,
         admin_token: adminToken,

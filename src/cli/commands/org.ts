@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import pg from 'pg';
 import { loadConfig } from '../../config';
-import { createDb } from '../../db/pool';
 import { systemActorId } from '../../db/queries/codes';
 import { ensureOrganization } from '../../db/queries/organizations';
 import { resolveDatabase } from '../../db/resolve';
@@ -15,12 +15,13 @@ orgCommand
   .action(async ({ code, name }: { code: string; name: string }) => {
     const config = loadConfig();
     const database = await resolveDatabase(config);
-    const db = createDb({ url: database.url, role: config.HERA_DB_ROLE, max: 1 });
+    // An administrative command, like `hera migrate`: it runs as the owner (DATABASE_URL or the embedded database).
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
-      const org = await ensureOrganization(db.pool, code, name, systemActorId);
+      const org = await ensureOrganization(pool, code, name, systemActorId);
       process.stdout.write(`${JSON.stringify(org)}\n`);
     } finally {
-      await db.close();
+      await pool.end();
       await database.stop();
     }
   });

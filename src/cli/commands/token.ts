@@ -16,10 +16,12 @@ export const tokenCommand = new Command('token')
   .option('--roles <roles>', 'comma-separated roles', 'user')
   .option('--ttl <duration>', 'lifetime, e.g. 24h or 15m', '24h')
   .action(async ({ org, user, roles, ttl }: { org: string; user: string; roles: string; ttl: string }) => {
+    const config = loadConfig();
     const token = await signToken(
-      resolveJwtSecret(loadConfig()),
+      resolveJwtSecret(config),
       { sub: user, org, roles: roles.split(',').map((r) => r.trim()).filter(Boolean) },
       ttl,
+      { issuer: config.HERA_JWT_ISSUER, audience: config.HERA_JWT_AUDIENCE },
     );
     process.stdout.write(`${token}\n`);
   });

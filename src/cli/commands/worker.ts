@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { createDb } from '../../db/pool';
-import { resolveDatabase } from '../../db/resolve';
+import { dbOptions, openDb } from '../../db/pool';
+import { runtimeDatabaseUrl } from '../../db/resolve';
 import { logger } from '../../logger';
 import { serveMetrics } from '../../metricsServer';
 import { createHeraWorker } from '../../worker';
@@ -11,8 +11,7 @@ export const workerCommand = new Command('worker')
   .description('run a worker on HERA_TASK_QUEUE against TEMPORAL_ADDRESS until SIGINT/SIGTERM')
   .action(async () => {
     const config = loadConfig();
-    const database = await resolveDatabase(config);
-    const db = createDb({ url: database.url, role: config.HERA_DB_ROLE });
+    const db = await openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker')));
     const heraWorker = await createHeraWorker({ config, db });
     const running = heraWorker.run();
     const metrics = config.HERA_WORKER_METRICS_PORT !== undefined ? await serveMetrics(config.HERA_WORKER_METRICS_PORT) : undefined;
@@ -24,7 +23,6 @@ export const workerCommand = new Command('worker')
         ['worker run', () => running],
         ['metrics', async () => metrics?.close()],
         ['database pool', () => db.close()],
-        ['database', () => database.stop()],
       ],
       (line) => logger.error(line),
     );

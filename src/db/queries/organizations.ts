@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Sql } from '../pool';
 
 export interface Organization {
   id: string;
@@ -18,4 +19,10 @@ export async function ensureOrganization(
     [code, name, actorUserId],
   );
   return { id: rows[0].id, code: rows[0].organization_code, name: rows[0].organization_name };
+}
+
+/** The organization's status column, or undefined when no such organization exists (run inside its withOrg). */
+export async function organizationStatus(sql: Sql, organizationId: string): Promise<{ status: string | null } | undefined> {
+  const { rows } = await sql.query<{ status: string | null }>('select status from core_organizations where id = $1', [organizationId]);
+  return rows[0];
 }

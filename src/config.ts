@@ -28,6 +28,12 @@ const envSchema = z.object({
   HERA_TASK_QUEUE: z.string().default('hera-wf'),
   HERA_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('hera_app'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The API's listen address; unset: 127.0.0.1 for `hera dev`, 0.0.0.0 for `hera api`. */
+  HOST: z.string().min(1).optional(),
+  /** Requests per second one organization may make to one API process; 0 turns the limit off (benchmarks). */
+  HERA_RATE_LIMIT_RPS: z.coerce.number().int().min(0).default(200),
+  /** The most requests an organization may make in one second of a spike (at least the rate); unset = twice the rate. */
+  HERA_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
   /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
@@ -49,6 +55,9 @@ const envSchema = z.object({
   /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */
   HERA_WORKFLOW_BUNDLE: z.string().refine(existsSync, 'no such file (build it with `hera bundle FILE`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((env) => env.HERA_RATE_LIMIT_BURST === undefined || env.HERA_RATE_LIMIT_BURST >= env.HERA_RATE_LIMIT_RPS, {
+  path: ['HERA_RATE_LIMIT_BURST'],
+  message: 'at least HERA_RATE_LIMIT_RPS',
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -50,7 +50,7 @@ export const start = defineProcedure({
         states: definition.states,
       });
     }
-    const instanceId = idempotencyKey ? uuidFromKey(org, 'START', idempotencyKey) : randomUUID();
+    const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     try {
       const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         args: [requestHash],

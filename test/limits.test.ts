@@ -130,3 +130,41 @@ describe('readiness', () => {
     }
   });
 });
+
+describe('audit rows', () => {
+  test('keep the validated input, capped; a refused body is kept as its field names and size, never its values', async () => {
+    const org = member.organizationId;
+    const started = await h.request('POST', '/api/v1/workflows', { token: member.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' } });
+    expect(started.status).toBe(201);
+    const id = started.body.instance_id;
+    const pause = (body: unknown, correlationId: string) =>
+      h.request('POST', `/api/v1/workflows/${id}/pause`, { token: member.token, body, headers: { 'X-Correlation-ID': correlationId } });
+    const auditRows = async (correlationId: string) =>
+      h.system.services.db.withOrg(org, async (sql) =>
+        (await sql.query(`select metadata from universal_transactions where transaction_type = 'WF_AUDIT' and metadata->>'correlation_id' = $1`, [correlationId])).rows.map((r) => r.metadata),
+      );
+
+    const hostile = `${'A'.repeat(200_000)}<script>`;
+    const refusedId = `audit-refused-${Date.now()}`;
+    const refused = await pause({ reason: hostile, smuggled: { nested: hostile } }, refusedId);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+    const [refusedRow] = await auditRows(refusedId);
+    expect(refusedRow).toMatchObject({ outcome: 'REFUSED', error_code: 'VALIDATION_FAILED', instance_id: id, reason: null });
+    expect({ ...refusedRow.input, fields: [...refusedRow.input.fields].sort() }).toEqual({
+      validated: false,
+      fields: ['instance_id', 'reason', 'smuggled'],
+      size_bytes: expect.any(Number),
+    });
+    expect(refusedRow.input.size_bytes).toBeGreaterThan(400_000);
+    expect(JSON.stringify(refusedRow)).not.toContain('AAAA');
+
+    const longReason = 'r'.repeat(900);
+    const cut = `${'r'.repeat(500)}… (400 more characters)`;
+    const acceptedId = `audit-accepted-${Date.now()}`;
+    expect((await pause({ reason: longReason }, acceptedId)).status).toBe(200);
+    const [acceptedRow] = await auditRows(acceptedId);
+    expect(acceptedRow).toMatchObject({ outcome: 'SUCCESS', reason: cut, input: { instance_id: id, reason: cut } });
+    expect(Object.keys(acceptedRow.input).sort()).toEqual(['instance_id', 'reason']);
+  });
+});

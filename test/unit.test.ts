@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { auditedInput } from '../src/procedures/auditInput';
 import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { definitionSchema, pinDefinition } from '../src/definitions/schema';
 import { passesGate } from '../src/procedures/roles';
@@ -100,6 +101,25 @@ describe('cursors', () => {
     for (const position of [{ sort: 'line_number:asc', value: '3', id: 'not-a-uuid' }, { sort: 'line_number:asc', value: '3' }, { sort: 'line_number:asc', value: '3', id, extra: 1 }, { sort: 'line_number:asc', value: 3, id }]) {
       expect(() => decodeCursor(forge(position), 'line_number:asc', 'integer')).toThrow(/cursor/);
     }
+  });
+});
+
+describe('audited input', () => {
+  /** Every string in a JSON value, keys included. */
+  const stringsOf = (value: unknown): string[] =>
+    typeof value === 'string' ? [value]
+      : Array.isArray(value) ? value.flatMap(stringsOf)
+      : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => [k, ...stringsOf(v)])
+      : [];
+  test('whatever validated, an audit row keeps at most 8 KB of it, its strings cut at 500 characters', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 })), fc.string({ minLength: 501, maxLength: 5000 }), (input, long) => {
+        const kept = auditedInput({ ...input, long });
+        expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(8 * 1024);
+        for (const text of stringsOf(kept)) expect(text.length).toBeLessThanOrEqual(500 + '… (99999 more characters)'.length);
+        expect(stringsOf(kept)).not.toContain(long);
+      }),
+    );
   });
 });
 

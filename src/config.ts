@@ -37,6 +37,12 @@ const envSchema = z.object({
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   HERA_TASK_QUEUE: z.string().default('hera-wf'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The API's listen address; unset: 127.0.0.1 for `hera dev`, 0.0.0.0 for `hera api`. */
+  HOST: z.string().min(1).optional(),
+  /** Requests per second one organization may make to one API process; 0 turns the limit off (benchmarks). */
+  HERA_RATE_LIMIT_RPS: z.coerce.number().int().min(0).default(200),
+  /** The most requests an organization may make in one second of a spike (at least the rate); unset = twice the rate. */
+  HERA_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   HERA_JWT_SECRET: z.string().min(16).optional(),
   HERA_JWKS_URL: z.url().optional(),
   /** The `iss` every token must carry; required with HERA_JWKS_URL. */
@@ -72,9 +78,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.
-  if (!env.HERA_JWKS_URL) return;
-  for (const name of ['HERA_JWT_ISSUER', 'HERA_JWT_AUDIENCE'] as const) {
-    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when HERA_JWKS_URL is set' });
+  if (env.HERA_JWKS_URL) {
+    for (const name of ['HERA_JWT_ISSUER', 'HERA_JWT_AUDIENCE'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when HERA_JWKS_URL is set' });
+    }
+  }
+  if (env.HERA_RATE_LIMIT_BURST !== undefined && env.HERA_RATE_LIMIT_BURST < env.HERA_RATE_LIMIT_RPS) {
+    ctx.addIssue({ code: 'custom', path: ['HERA_RATE_LIMIT_BURST'], message: 'at least HERA_RATE_LIMIT_RPS' });
   }
 });
 

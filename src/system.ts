@@ -10,6 +10,7 @@ import { dbOptions, openDb } from './db/pool';
 import { insertAuditEvent } from './db/queries/audit';
 import { organizationStatus } from './db/queries/organizations';
 import { loadDefinitionCatalog } from './definitions/catalog';
+import { logger } from './logger';
 import { provideSweepHealth } from './metrics';
 import { implementations } from './procedures';
 import { readSweepHealth } from './procedures/scheduler/health';
@@ -58,8 +59,22 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Serves the API of `system` on `port` (0 = any free port). */
-export async function startApi(config: Config, system: System, port: number): Promise<RunningApi> {
+/** Whether `check` answers within 5 s; why not goes to the log only (driver messages name hosts and users). */
+async function answers(dependency: 'database' | 'temporal', check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000)))]);
+    return true;
+  } catch (error) {
+    logger.warn({ err: error, dependency }, 'readiness check failed');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Serves the API of `system` on `port` (0 = any free port) and `host` (by default HOST, else loopback only). */
+export async function startApi(config: Config, system: System, port: number, host = config.HOST ?? '127.0.0.1'): Promise<RunningApi> {
   const verifyToken = createTokenVerifier(tokenKeys(config), { issuer: config.HERA_JWT_ISSUER, audience: config.HERA_JWT_AUDIENCE });
   const { db } = system.services;
   const app = createApp({
@@ -69,19 +84,25 @@ export async function startApi(config: Config, system: System, port: number): Pr
     verifyToken,
     admitOrganization: createOrganizationGate((org) => db.withOrg(org, (sql) => organizationStatus(sql, org))),
     checkReady: async () => {
-      await db.pool.query('select 1');
-      await system.services.temporal.connection.workflowService.getSystemInfo({});
+      const [database, temporal] = await Promise.all([
+        answers('database', () => db.pool.query('select 1')),
+        answers('temporal', () => system.services.temporal.connection.workflowService.getSystemInfo({})),
+      ]);
+      return [...(database ? [] : ['database' as const]), ...(temporal ? [] : ['temporal' as const])];
     },
+    rateLimit: { rps: config.HERA_RATE_LIMIT_RPS, burst: config.HERA_RATE_LIMIT_BURST },
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const { port: bound } = server.address() as AddressInfo;
+  const { port: bound, address } = server.address() as AddressInfo;
+  // A wildcard address is reached through loopback; a named one as itself.
+  const reachable = ['0.0.0.0', '::'].includes(address) ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
   return {
     server,
-    url: `http://127.0.0.1:${bound}`,
+    url: `http://${reachable}:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -97,10 +97,13 @@ describe('hera api and hera worker connect as the runtime’s own login role or 
   });
 });
 
-async function portOpen(port: number): Promise<boolean> {
+async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.destroy() || resolve(true));
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -156,6 +159,13 @@ describe('hera dev', () => {
 
     const first = await startDev(home, ports);
     expect(first.info.api).toBe(`http://127.0.0.1:${ports.api}`);
+    // The API (its demo admin token printed) listens on loopback only: not on this machine's other addresses.
+    const external = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    expect(external.length).toBeGreaterThan(0);
+    const exposed: string[] = [];
+    for (const address of external) if (await portOpen(ports.api, address)) exposed.push(address);
+    if (exposed.length) await first.stop(); // so the failure below leaves nothing running
+    expect(exposed).toEqual([]);
     const list = async (info: DevRun['info']) => {
       const res = await fetch(`${info.api}/api/v1/workflows`, { headers: { authorization: `Bearer ${info.admin_token}` } });
       expect(res.status).toBe(200);

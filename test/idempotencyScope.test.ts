@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { startHarness, type Harness, type Member, type Response } from './support/harness';
 
-// README: `Idempotency-Key` is scoped to organization, procedure and key. The same key elsewhere is a new request:
-// no replay of another's answer, no 409 IDEMPOTENCY_KEY_REUSED.
+// README: `Idempotency-Key` is scoped to organization, user, procedure and key. The same key elsewhere is a new
+// request: no replay of another's answer, no 409 IDEMPOTENCY_KEY_REUSED.
 
 let h: Harness;
 
@@ -66,4 +66,39 @@ test('one key for START and for ADVANCE in one organization: neither procedure a
   expect(answer(fresh, 'current_state')).toEqual([201, null, 'DRAFT']);
   expect([id, other.body.instance_id]).not.toContain(fresh.body.instance_id);
   expect((await listed(who)).sort()).toEqual([id, other.body.instance_id, fresh.body.instance_id].sort());
+});
+
+test('one key from two users of one organization: each gets a fresh execution of their own, never the other’s answer', async () => {
+  const org = (await h.organization()).id;
+  const [a, b] = await Promise.all([h.member(org, ['user']), h.member(org, ['user'])]);
+  const key = `shared-${randomUUID()}`;
+  const startedA = await start(a, key);
+  const startedB = await start(b, key);
+  expect(answer(startedA, 'current_state')).toEqual([201, null, 'DRAFT']);
+  expect(answer(startedB, 'current_state')).toEqual([201, null, 'DRAFT']);
+  const idA = startedA.body.instance_id;
+  const idB = startedB.body.instance_id;
+  expect(idB).not.toBe(idA);
+
+  // The same key on ADVANCE: B's call on A's instance runs (and is refused: it is ACTIVE already), then on B's own.
+  const advanceKey = `advance-${randomUUID()}`;
+  expect(answer(await advance(a, idA, advanceKey), 'instance_id', 'to_state')).toEqual([200, null, idA, 'ACTIVE']);
+  const onOthers = await advance(b, idA, advanceKey);
+  expect(answer(onOthers)).toEqual([400, null]);
+  expect(onOthers.body.error.code).toBe('INVALID_TRANSITION');
+  expect(answer(await advance(b, idB, advanceKey), 'instance_id', 'to_state')).toEqual([200, null, idB, 'ACTIVE']);
+
+  // Each user's own repeat still replays their own answer.
+  expect(answer(await start(a, key), 'instance_id')).toEqual([201, 'true', idA]);
+  expect(answer(await start(b, key), 'instance_id')).toEqual([201, 'true', idB]);
+  expect(answer(await advance(b, idB, advanceKey), 'instance_id')).toEqual([200, 'true', idB]);
+
+  // The on-demand sweep: two admins, one key, two runs.
+  const [adminA, adminB] = await Promise.all([h.member(org, ['admin']), h.member(org, ['admin'])]);
+  const sweepKey = `sweep-${randomUUID()}`;
+  const runA = await send(adminA, '/api/v1/scheduler/run', { dry_run: true }, sweepKey);
+  const runB = await send(adminB, '/api/v1/scheduler/run', { dry_run: true }, sweepKey);
+  expect(answer(runA)).toEqual([200, null]);
+  expect(answer(runB)).toEqual([200, null]);
+  expect(runB.body.scheduler_run_id).not.toBe(runA.body.scheduler_run_id);
 });

@@ -164,7 +164,7 @@ test('with no worker polling, a command answers 503 after its deadline; the retr
     // Not before its deadline, and well before the 30 s default it overrides.
     expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs);
     expect(Date.now() - started).toBeLessThan(30_000);
-    const instanceId = uuidFromKey(user.organizationId, 'START', taskQueue);
+    const instanceId = uuidFromKey(user, 'START', taskQueue);
     expect(await query('select instance_id from wf_instances_view where instance_id = $1', [instanceId])).toEqual([]);
 
     // A worker comes: the workflow the first call started writes its record; then the client retries once.

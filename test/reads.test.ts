@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { startHarness, type Harness, type Member } from './support/harness';
 
 let h: Harness;
@@ -159,3 +160,36 @@ test('every list refuses a cursor it did not issue with 400 INVALID_PAGINATION',
     expect({ path, status: res.status, code: res.body.error?.code }).toEqual({ path, status: 400, code: 'INVALID_PAGINATION' });
   }
 });
+
+test('a cursor whose value does not fit its sort is 400 INVALID_PAGINATION, never a 500 (fuzzed)', async () => {
+  const forge = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+  const lists = [
+    [user, '/api/v1/workflows', 'created_at:desc'],
+    [user, '/api/v1/workflows?sort_by=sla_at&sort_order=asc', 'sla_at:asc'],
+    [user, `/api/v1/workflows/${ids.ACTIVE[0]}/steps`, 'line_number:asc'],
+    [user, '/api/v1/tasks?sort_by=due_at', 'due_at:desc'],
+    [admin, '/api/v1/notifications', 'created_at:desc'],
+    [admin, '/api/v1/audit', 'created_at:desc'],
+  ] as const;
+  // The right order, a value of the wrong type: PostgreSQL's cast failed on these (a 500) before.
+  for (const [member, path, sort] of lists) {
+    const value = sort.startsWith('line_number') ? 'yesterday' : '2026-02-30T00:00:00.000000Z';
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await get(member, `${path}${sep}cursor=${forge({ sort, value, id: randomUUID() })}`);
+    expect({ path, status: res.status, code: res.body.error?.code }).toEqual({ path, status: 400, code: 'INVALID_PAGINATION' });
+  }
+  const value = fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer().map(String), fc.constantFrom('2026-01-01T00:00:00.000000Z', '1', '-0', '99999999999'));
+  const position = fc.record({ value: fc.oneof(value, fc.jsonValue()), id: fc.oneof(fc.uuid(), fc.string()), extra: fc.option(fc.jsonValue(), { nil: undefined }) });
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...lists), position, async ([member, path, sort], { value: v, id, extra }) => {
+      const sep = path.includes('?') ? '&' : '?';
+      const res = await get(member, `${path}${sep}cursor=${forge({ sort, value: v, id, ...(extra === undefined ? {} : { extra }) })}`);
+      expect({ path, status: res.status, code: res.status === 200 ? 'ok' : res.body.error?.code }).toEqual({
+        path,
+        status: res.status === 200 ? 200 : 400,
+        code: res.status === 200 ? 'ok' : 'INVALID_PAGINATION',
+      });
+    }),
+    { numRuns: 150 },
+  );
+}, 120_000);

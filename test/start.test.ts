@@ -85,7 +85,7 @@ test('an API killed after starting the workflow and before the record exists lea
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     }).catch((error: unknown) => error);
-    const instanceId = uuidFromKey(member.organizationId, 'START', key);
+    const instanceId = uuidFromKey(member, 'START', key);
     const handle = h.system.services.temporal.workflow.getHandle(instanceWorkflowId(member.organizationId, instanceId));
     await eventually(async () => expect((await handle.describe()).status.name).toBe('RUNNING'), 30_000, 20);
     expect(await rowsOf(instanceId)).toEqual([]);

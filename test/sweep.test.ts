@@ -6,7 +6,7 @@ import { freePort } from '../src/net';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { eventually, until } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
-import { childWorker, forgetStickyWorker } from './support/worker';
+import { childWorker, forgetStickyWorker, type ChildWorker } from './support/worker';
 
 let h: Harness;
 let admin: Member;
@@ -41,7 +41,18 @@ const noticesOf = (ids: string[]) =>
 const notes = async (id: string) =>
   (await rows(`select note from wf_steps_view where instance_id = $1 and note like 'SLA%' order by line_number`, [id])).map((r) => r.note);
 
+/**
+ * A sweep of the test's organization, answering its report. The API refuses a committed run as of a later moment
+ * (it would escalate ahead of time), so for the later tiers the tests start the sweep workflow as the procedure does.
+ */
 async function sweep(body: Record<string, unknown> = {}, headers?: Record<string, string>) {
+  if (typeof body.as_of === 'string' && Date.parse(body.as_of) > Date.now() && body.dry_run !== true) {
+    return h.system.services.temporal.workflow.execute('sweepWorkflow', {
+      workflowId: `test-sweep-${randomUUID()}`,
+      taskQueue: h.env.taskQueue,
+      args: [{ trigger: 'api', organization_filter: [admin.organizationId], ...body }],
+    });
+  }
   const res = await post(admin, '/api/v1/scheduler/run', body, headers);
   expect(res.status).toBe(200);
   return res.body;
@@ -540,7 +551,7 @@ test('the run is recorded and counted, and the notifications endpoint lists the 
   const afterDryRun = await sweepMetrics(metricsUrl);
   expect(movedExceptSum(before, afterDryRun, null)).toEqual({});
 
-  const run = await sweep({ as_of: asOf }, { 'Idempotency-Key': `sweep-${randomUUID()}` });
+  const run = await sweep({ as_of: asOf });
   expect(run).toMatchObject({ instances_processed: 1, instances_escalated: 1, notifications_sent: 1, errors: 0 });
   // The worker's counters moved by exactly what the run changed, and the run is counted once with its duration.
   const after = await sweepMetrics(metricsUrl);
@@ -599,3 +610,64 @@ test('an Idempotency-Key replays the same run; bad input is a 4xx naming the pro
   expect(notAdmin.status).toBe(403);
   expect(notAdmin.body.error.code).toBe('PERMISSION_DENIED');
 });
+
+test('a committed run may not look ahead: an as_of later than now needs dry_run (400 naming as_of)', async () => {
+  const ahead = at(Date.now() + hour);
+  const refused = await post(admin, '/api/v1/scheduler/run', { as_of: ahead });
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toMatchObject({
+    code: 'VALIDATION_FAILED',
+    details: { fields: [{ field: 'as_of', message: 'a moment later than now needs dry_run: true' }] },
+  });
+  expect(await sweep({ as_of: ahead, dry_run: true })).toMatchObject({ as_of: ahead, dry_run: true });
+  expect(await sweep({ as_of: at(Date.now() - hour) })).toMatchObject({ dry_run: false, errors: 0 });
+});
+
+test('one on-demand sweep per organization at a time: another request is 409 SWEEP_RUNNING, the same key joins the run', async () => {
+  // The API's sweeps go to a task queue without a worker until the test starts one: the first run stays running.
+  const taskQueue = `sweep-one-${randomUUID()}`;
+  const api = await h.apiWith({ HERA_TASK_QUEUE: taskQueue });
+  let worker: ChildWorker | undefined;
+  try {
+    const key = `sweep-${randomUUID()}`;
+    const send = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${api.url}/api/v1/scheduler/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const first = send({ dry_run: true }, { 'Idempotency-Key': key });
+    const workflowId = `hera-wf-sweep/run/${admin.organizationId}`;
+    await eventually(async () => expect((await h.system.services.temporal.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING'));
+
+    for (const headers of [{}, { 'Idempotency-Key': `other-${randomUUID()}` }] as Array<Record<string, string>>) {
+      const busy = await post(admin, '/api/v1/scheduler/run', { dry_run: true }, headers);
+      expect(busy.status).toBe(409);
+      expect(busy.body.error).toMatchObject({ code: 'SWEEP_RUNNING', details: { workflow_id: workflowId, started_at: expect.any(String) } });
+    }
+    const reused = await post(admin, '/api/v1/scheduler/run', { dry_run: false }, { 'Idempotency-Key': key });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Another organization's sweep is not held up.
+    const elsewhere = await h.member((await h.organization()).id, ['admin']);
+    expect((await post(elsewhere, '/api/v1/scheduler/run', { dry_run: true })).status).toBe(200);
+
+    const joined = send({ dry_run: true }, { 'Idempotency-Key': key });
+    worker = childWorker(h.env.databaseUrl, taskQueue);
+    await worker.running;
+    const [a, b] = await Promise.all([first, joined]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const [reportA, reportB] = (await Promise.all([a.json(), b.json()])) as any[];
+    expect(reportB.scheduler_run_id).toBe(reportA.scheduler_run_id);
+    expect(reportA.workflow_id).toBe(workflowId);
+    expect(b.headers.get('idempotent-replayed')).toBe('true');
+
+    // Once it has finished the next request runs anew.
+    const next = await post(admin, '/api/v1/scheduler/run', { dry_run: true });
+    expect(next.status).toBe(200);
+    expect(next.body.scheduler_run_id).not.toBe(reportA.scheduler_run_id);
+  } finally {
+    await worker?.kill();
+    await api.close();
+  }
+}, 90_000);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { auditedInput } from '../src/procedures/auditInput';
 import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { definitionSchema, pinDefinition } from '../src/definitions/schema';
 import { passesGate } from '../src/procedures/roles';
@@ -79,18 +80,53 @@ describe('definitions', () => {
 });
 
 describe('cursors', () => {
+  /** A timestamp as the keyset query writes it: microseconds, UTC. */
+  const written = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, -1)}000Z`);
   test('round-trip any position of the same order; another order is refused', () => {
     fc.assert(
-      fc.property(fc.string(), fc.uuid(), (value, id) => {
-        expect(decodeCursor(encodeCursor('created_at:desc', { value, id }), 'created_at:desc')).toEqual({ value, id });
-        expect(() => decodeCursor(encodeCursor('created_at:desc', { value, id }), 'sla_at:asc')).toThrow(/cursor/);
+      fc.property(written, fc.integer({ min: -2_147_483_647, max: 2_147_483_647 }), fc.uuid(), (stamp, line, id) => {
+        expect(decodeCursor(encodeCursor('created_at:desc', { value: stamp, id }), 'created_at:desc', 'timestamp')).toEqual({ value: stamp, id });
+        expect(decodeCursor(encodeCursor('line_number:asc', { value: String(line), id }), 'line_number:asc', 'integer')).toEqual({ value: String(line), id });
+        expect(() => decodeCursor(encodeCursor('created_at:desc', { value: stamp, id }), 'sla_at:asc', 'timestamp')).toThrow(/cursor/);
       }),
     );
   });
   test('any other string is INVALID_PAGINATION, never a crash', () => {
     fc.assert(
       fc.property(fc.string(), (junk) => {
-        expect(() => decodeCursor(junk, 'created_at:desc')).toThrow(expect.objectContaining({ code: 'INVALID_PAGINATION' }));
+        expect(() => decodeCursor(junk, 'created_at:desc', 'timestamp')).toThrow(expect.objectContaining({ code: 'INVALID_PAGINATION' }));
+      }),
+    );
+  });
+  test('a value that does not fit the sort, an id that is no uuid, or another shape is INVALID_PAGINATION', () => {
+    const id = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+    const forge = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    for (const value of ['yesterday', '2026-02-30T00:00:00.000000Z', '2026-01-01T24:00:00.000000Z', '0050-01-01T00:00:00.000000Z', '2026-01-01', '12']) {
+      expect(() => decodeCursor(forge({ sort: 'created_at:desc', value, id }), 'created_at:desc', 'timestamp')).toThrow(/cursor/);
+    }
+    for (const value of ['1.5', '2147483648', 'x', '2026-01-01T00:00:00.000000Z']) {
+      expect(() => decodeCursor(forge({ sort: 'line_number:asc', value, id }), 'line_number:asc', 'integer')).toThrow(/cursor/);
+    }
+    for (const position of [{ sort: 'line_number:asc', value: '3', id: 'not-a-uuid' }, { sort: 'line_number:asc', value: '3' }, { sort: 'line_number:asc', value: '3', id, extra: 1 }, { sort: 'line_number:asc', value: 3, id }]) {
+      expect(() => decodeCursor(forge(position), 'line_number:asc', 'integer')).toThrow(/cursor/);
+    }
+  });
+});
+
+describe('audited input', () => {
+  /** Every string in a JSON value, keys included. */
+  const stringsOf = (value: unknown): string[] =>
+    typeof value === 'string' ? [value]
+      : Array.isArray(value) ? value.flatMap(stringsOf)
+      : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => [k, ...stringsOf(v)])
+      : [];
+  test('whatever validated, an audit row keeps at most 8 KB of it, its strings cut at 500 characters', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 })), fc.string({ minLength: 501, maxLength: 5000 }), (input, long) => {
+        const kept = auditedInput({ ...input, long });
+        expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(8 * 1024);
+        for (const text of stringsOf(kept)) expect(text.length).toBeLessThanOrEqual(500 + '… (99999 more characters)'.length);
+        expect(stringsOf(kept)).not.toContain(long);
       }),
     );
   });

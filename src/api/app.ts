@@ -8,7 +8,9 @@ import { httpDuration, registry } from '../metrics';
 import type { Contract } from '../procedures/contracts';
 import type { RunProcedure } from '../procedures/runner';
 import type { Caller } from '../procedures/types';
+import { bodyLimitBytes, refuseLargeBodies } from './bodyLimit';
 import { errorHandler, notFound } from './errors';
+import { organizationRateLimit, type RateLimitSettings } from './rateLimit';
 
 export interface AppDeps {
   /** The procedure contracts: their routes are the API. */
@@ -17,10 +19,12 @@ export interface AppDeps {
   verifyToken(authorization: string | undefined): Promise<HeraClaims>;
   /** Resolves when the token's organization may call the API; rejects with a 403 HeraError when not. */
   admitOrganization(organizationId: string): Promise<void>;
-  /** Resolves when the database and Temporal answer; rejects naming what does not. */
-  checkReady(): Promise<void>;
+  /** The dependencies that do not answer now (database, temporal); none = ready. */
+  checkReady(): Promise<Array<'database' | 'temporal'>>;
   /** The OpenAPI document served at /api/v1/openapi.json and shown at /docs. */
   openApi: object;
+  /** Per-organization request limits (HERA_RATE_LIMIT_RPS, HERA_RATE_LIMIT_BURST). */
+  rateLimit: RateLimitSettings;
 }
 
 type Authenticated = Request & { caller?: Caller };
@@ -57,7 +61,7 @@ function requestBody(req: Request): Record<string, unknown> {
 }
 
 /** The HTTP face of HERA: authentication, then `runProcedure`, nothing else. */
-export function createApp({ contracts, runProcedure, verifyToken, admitOrganization, checkReady, openApi }: AppDeps): express.Express {
+export function createApp({ contracts, runProcedure, verifyToken, admitOrganization, checkReady, openApi, rateLimit }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -69,17 +73,19 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
+  app.use(refuseLargeBodies);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await checkReady();
+    // Names what is down, never why: driver messages carry hosts, users and connection strings.
+    const down = await checkReady();
+    if (down.length === 0) {
       res.json({ status: 'ready' });
-    } catch (error) {
-      res.status(503).json({ error: { code: 'NOT_READY', message: String((error as Error).message), details: {} } });
+      return;
     }
+    res.status(503).json({ error: { code: 'NOT_READY', message: `not ready: ${down.join(', ')} unavailable`, details: { down } } });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
@@ -103,11 +109,13 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
       next(error);
     }
   };
+  const limitRequests = organizationRateLimit(rateLimit);
   app.use(
     '/api/v1',
     authenticate,
-    express.json({ limit: '1mb' }),
-    express.text({ limit: '1mb', type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }),
+    ...(limitRequests ? [limitRequests] : []),
+    express.json({ limit: bodyLimitBytes }),
+    express.text({ limit: bodyLimitBytes, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }),
   );
 
   for (const contract of contracts) {

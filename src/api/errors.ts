@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DatabaseUnavailable, HeraError } from '../errors';
 import { logger } from '../logger';
+import { payloadTooLarge } from './bodyLimit';
 
 export function errorBody(error: HeraError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
@@ -20,7 +21,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     logger.warn({ err: error, path: req.path }, 'no database connection');
     hera = new HeraError('DATABASE_UNAVAILABLE', 503, 'the database gave no connection in time; retry the request (with the same Idempotency-Key)');
   } else if (error?.type === 'entity.parse.failed') hera = new HeraError('INVALID_JSON', 400, 'the body is not valid JSON');
-  else if (error?.type === 'entity.too.large') hera = new HeraError('PAYLOAD_TOO_LARGE', 413, 'the body exceeds 1 MB');
+  else if (error?.type === 'entity.too.large') hera = payloadTooLarge();
   else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
     hera = new HeraError('BAD_REQUEST', error.status, String(error.message ?? 'bad request'));
   } else {

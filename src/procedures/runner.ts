@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { HeraError, Refusal, validationFailed } from '../errors';
+import { auditedInput, cappedString, inputSummary } from './auditInput';
 import { unavailableFrom, withCommandDeadline } from '../temporal/commands';
 import { commonErrors, type Contract } from './contracts';
 import { passesGate } from './roles';
@@ -82,24 +83,29 @@ export function createRunner(
     const procedure = procedures.get(smartCode);
     if (!procedure) throw new HeraError('PROCEDURE_NOT_FOUND', 404, `no procedure ${smartCode}`);
     const { contract } = procedure;
+    // Until the input validates, the audit keeps only its shape: its values are whatever was sent.
+    let validated: Record<string, unknown> | null = null;
     // Audited contracts record every call, success or refusal (SPEC §10 fields).
     const audit = async (outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) => {
       if (!contract.audit) return;
       const instanceId = typeof input.instance_id === 'string' && uuidLike.test(input.instance_id) ? input.instance_id : null;
-      const reason = [input.reason, input.notes, input.recalc_reason].find((r) => typeof r === 'string') as string | undefined;
+      const reason = validated && ([validated.reason, validated.notes, validated.recalc_reason].find((r) => typeof r === 'string') as string | undefined);
       await services.audit(caller.organizationId, {
         procedure_code: smartCode,
         outcome,
         error_code: errorCode,
         actor_user_id: caller.userId,
         instance_id: instanceId,
-        reason: reason ?? null,
+        reason: reason ? cappedString(reason) : null,
         correlation_id: options.correlationId ?? null,
         source: 'api',
+        input: validated ? auditedInput(validated) : inputSummary(input, false),
       });
     };
     try {
-      const result = await run(procedure, input, caller, options);
+      const result = await run(procedure, input, caller, options, (data) => {
+        validated = data;
+      });
       await audit('SUCCESS', null);
       return result;
     } catch (error) {
@@ -113,6 +119,7 @@ export function createRunner(
     input: Record<string, unknown>,
     caller: Caller,
     options: RunOptions,
+    onValidated: (input: Record<string, unknown>) => void,
   ): Promise<ProcedureResult> {
     const smartCode = contract.smart_code;
     const { organization_id: namedOrg, ...rest } = input;
@@ -128,6 +135,7 @@ export function createRunner(
     }
     const parsed = implementation.input.safeParse(rest);
     if (!parsed.success) throw validationFailed(fieldProblems(parsed.error));
+    onValidated(parsed.data as Record<string, unknown>);
     let replayed = false;
     try {
       const body = await withCommandDeadline(services.temporal, services.config.HERA_COMMAND_TIMEOUT_MS, () => implementation.handle(parsed.data, {

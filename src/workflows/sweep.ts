@@ -1,4 +1,4 @@
-import { ActivityFailure, continueAsNew, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, log, makeContinueAsNewFunc, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { HeraActivities } from '../activities';
 import { addCounts, type BatchResult, type SweepInput, type SweepJob, type SweepProgress, type SweepReport } from './sweepContract';
 
@@ -67,7 +67,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
       continue;
     }
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.history_limit ?? defaultHistoryLimit)) {
-      return continueAsNew<typeof sweepWorkflow>({ ...input, progress });
+      // Temporal does not carry a memo over: the next run keeps the request's (an Idempotency-Key's replay reads it).
+      return makeContinueAsNewFunc<typeof sweepWorkflow>({ memo: workflowInfo().memo })({ ...input, progress });
     }
     let result: BatchResult;
     try {

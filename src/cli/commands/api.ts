@@ -6,11 +6,12 @@ import { openSystem, startApi } from '../../system';
 import { shutdown, untilSignal } from '../lifecycle';
 
 export const apiCommand = new Command('api')
-  .description('serve the HTTP API on PORT until SIGINT/SIGTERM')
+  .description('serve the HTTP API on HOST:PORT (default 0.0.0.0:3000) until SIGINT/SIGTERM')
   .action(async () => {
     const config = loadConfig();
     const system = await openSystem(config, runtimeDatabaseUrl(config, 'hera api'));
-    const api = await startApi(config, system, config.PORT);
+    // A server process serves its network unless HOST narrows it (`hera dev` keeps to loopback).
+    const api = await startApi(config, system, config.PORT, config.HOST ?? '0.0.0.0');
     logger.info({ url: api.url }, 'api listening');
     await untilSignal();
     await shutdown(

@@ -14,6 +14,8 @@ export interface AuditEvent {
   reason: string | null;
   correlation_id: string | null;
   source: 'api' | 'signal';
+  /** What the call was asked, as validated and capped (src/procedures/auditInput.ts); never the raw body. */
+  input?: unknown;
   /** Set by the workflow so a retried activity cannot record its event twice. */
   event_id?: string;
 }

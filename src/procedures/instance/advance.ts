@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findStepByKey } from '../../db/queries/instanceGet';
 import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
+import { callerKey } from '../idempotency';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';
 import { sendInstanceUpdate } from './send';
@@ -21,7 +22,8 @@ export const advance = defineProcedure({
   }),
   async handle(input, { caller, services, correlationId, idempotencyKey, requestHash, markReplayed }) {
     const org = caller.organizationId;
-    const key = idempotencyKey ?? input.idempotency_key ?? null;
+    const given = idempotencyKey ?? input.idempotency_key ?? null;
+    const key = given === null ? null : callerKey(caller, given);
     if (key) {
       const prior = await services.db.withOrg(org, (sql) => findStepByKey(sql, org, key));
       if (prior) {

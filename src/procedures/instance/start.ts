@@ -50,7 +50,7 @@ export const start = defineProcedure({
     }
     const begin = chooseStartState(definition, input.initial_state, caller.roles);
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
-    const instanceId = idempotencyKey ? uuidFromKey(org, 'START', idempotencyKey) : randomUUID();
+    const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     const workflowId = instanceWorkflowId(org, instanceId);
     try {
       const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {

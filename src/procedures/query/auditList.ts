@@ -14,7 +14,7 @@ export const auditList = defineProcedure({
   }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
-    const after = decodeCursor(input.cursor, 'created_at:desc');
+    const after = decodeCursor(input.cursor, 'created_at:desc', 'timestamp');
     const page = await services.db.withOrg(org, (sql) =>
       listAuditEvents(sql, org, { instanceId: input.instance_id, procedureCode: input.procedure_code, outcome: input.outcome }, input.limit, after),
     );

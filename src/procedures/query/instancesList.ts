@@ -21,7 +21,7 @@ export const instancesList = defineProcedure({
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     const sort = `${input.sort_by}:${input.sort_order}`;
-    const after = decodeCursor(input.cursor, sort);
+    const after = decodeCursor(input.cursor, sort, 'timestamp');
     const page = await services.db.withOrg(org, (sql) =>
       listInstances(
         sql,

@@ -41,7 +41,7 @@ export const stepsList = defineProcedure({
   input: z.strictObject({ instance_id: z.guid(), ...pageInput }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
-    const after = decodeCursor(input.cursor, 'line_number:asc');
+    const after = decodeCursor(input.cursor, 'line_number:asc', 'integer');
     return services.db.withOrg(org, async (sql) => {
       if (!(await getInstance(sql, org, input.instance_id))) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
       return pageAnswer('steps', await listSteps(sql, org, input.instance_id, input.limit, after), input.limit, 'line_number:asc');
@@ -69,7 +69,7 @@ export const tasksList = defineProcedure({
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     const sort = `${input.sort_by}:${input.sort_order}`;
-    const after = decodeCursor(input.cursor, sort);
+    const after = decodeCursor(input.cursor, sort, 'timestamp');
     const page = await services.db.withOrg(org, (sql) =>
       listTasks(
         sql,
@@ -123,7 +123,7 @@ export const notificationsList = defineProcedure({
   input: z.strictObject({ instance_id: z.guid().optional(), ...pageInput }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
-    const after = decodeCursor(input.cursor, 'created_at:desc');
+    const after = decodeCursor(input.cursor, 'created_at:desc', 'timestamp');
     const page = await services.db.withOrg(org, (sql) => listNotifications(sql, org, { instanceId: input.instance_id }, input.limit, after));
     return pageAnswer('notifications', page, input.limit, 'created_at:desc');
   },

@@ -10,9 +10,12 @@ const maxKey = 64;
 const maxDepth = 4;
 const maxBytes = 8 * 1024;
 
+/** PostgreSQL's jsonb cannot hold U+0000: kept as U+FFFD, so what was refused can still be audited. */
+const storable = (text: string) => text.replace(/\u0000/g, '\uFFFD');
+
 /** The first `maxString` characters, marked when cut. */
 export function cappedString(value: string): string {
-  return value.length <= maxString ? value : `${value.slice(0, maxString)}… (${value.length - maxString} more characters)`;
+  return storable(value.length <= maxString ? value : `${value.slice(0, maxString)}… (${value.length - maxString} more characters)`);
 }
 
 function capped(value: unknown, depth: number): unknown {
@@ -24,7 +27,7 @@ function capped(value: unknown, depth: number): unknown {
     return value.length > maxItems ? [...items, `… (${value.length - maxItems} more items)`] : items;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  const kept = Object.fromEntries(entries.slice(0, maxKeys).map(([k, v]) => [k.slice(0, maxKey), capped(v, depth + 1)]));
+  const kept = Object.fromEntries(entries.slice(0, maxKeys).map(([k, v]) => [storable(k.slice(0, maxKey)), capped(v, depth + 1)]));
   return entries.length > maxKeys ? { ...kept, '…': `${entries.length - maxKeys} more fields` } : kept;
 }
 
@@ -42,7 +45,7 @@ export function inputSummary(input: Record<string, unknown>, validated: boolean)
   const fields = Object.keys(input);
   return {
     validated,
-    fields: fields.slice(0, maxKeys).map((k) => k.slice(0, maxKey)),
+    fields: fields.slice(0, maxKeys).map((k) => storable(k.slice(0, maxKey))),
     ...(fields.length > maxKeys ? { more_fields: fields.length - maxKeys } : {}),
     size_bytes: jsonBytes(input),
   };

@@ -23,6 +23,10 @@ test('the OpenAPI document describes every route of every contract, with its inp
   const advance = res.body.paths['/api/v1/workflows/{instance_id}/advance'].post;
   expect(advance.requestBody.content['application/json'].schema.properties).toHaveProperty('to_state');
   expect(advance.responses['403'].description).toContain('UNAUTHORIZED_ROLE');
+  // The gates before every procedure are documented on every route.
+  for (const [status, code] of [['413', 'PAYLOAD_TOO_LARGE'], ['429', 'RATE_LIMITED'], ['503', 'DATABASE_UNAVAILABLE']]) {
+    expect(advance.responses[status].description).toContain(code);
+  }
 });
 
 test('Swagger UI is served at /docs', async () => {

@@ -7,7 +7,15 @@ const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
 });
 
-const authErrors = { UNAUTHENTICATED: 401, ORGANIZATION_UNKNOWN: 403, ORGANIZATION_SUSPENDED: 403, DATABASE_UNAVAILABLE: 503 };
+/** Answers of the gates every route passes before its procedure: body size, token, organization, rate, database. */
+const authErrors = {
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  ORGANIZATION_UNKNOWN: 403,
+  ORGANIZATION_SUSPENDED: 403,
+  RATE_LIMITED: 429,
+  DATABASE_UNAVAILABLE: 503,
+};
 
 /** Path parameters of an Express path, and the path in OpenAPI's `{name}` form. */
 function pathOf(path: string) {

@@ -5,7 +5,9 @@ import { Refusal } from '../../errors';
 import { callerKey } from '../idempotency';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';
-import { sendInstanceUpdate } from './send';
+import { awaitInstanceUpdate, sendInstanceUpdate } from './send';
+
+const advanceUpdateId = (key: string) => `advance:${key}`;
 
 /**
  * ADVANCE: one transition, decided by the instance workflow (transition exists, `by` role, guards in order)
@@ -30,6 +32,9 @@ export const advance = defineProcedure({
         if (prior.request_hash !== requestHash) {
           throw new Refusal('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request');
         }
+        // The step is committed before the workflow moves on: answer once the workflow has, so the caller's next
+        // command finds the instance where this answer says it is.
+        await awaitInstanceUpdate(services, org, input.instance_id, advanceUpdateId(key));
         markReplayed();
         return prior.response;
       }
@@ -48,7 +53,7 @@ export const advance = defineProcedure({
         request_hash: requestHash,
         correlation_id: correlationId,
       },
-      key ? `advance:${key}` : undefined,
+      key ? advanceUpdateId(key) : undefined,
     );
     if (reply.replayed) markReplayed();
     return reply.answer;

@@ -1,10 +1,27 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
 import type { Services } from '../types';
+
+/**
+ * Waits until the instance's workflow has finished the Update `updateId` when its current run holds it (a
+ * repeat of a command whose change is already committed may reach the workflow before it has moved on); returns
+ * at once when the Update finished in an earlier run or the workflow is gone. A wait past the command's deadline
+ * is a 503, so the client retries rather than acting on a state the workflow does not have yet.
+ */
+export async function awaitInstanceUpdate(services: Services, organizationId: string, instanceId: string, updateId: string): Promise<void> {
+  const handle = services.temporal.workflow.getHandle(instanceWorkflowId(organizationId, instanceId));
+  try {
+    await handle.getUpdateHandle(updateId).result();
+  } catch (error) {
+    // NOT_FOUND: no such Update in the current run, or no workflow; either way it moved on long ago.
+    if (error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError) return;
+    throw error;
+  }
+}
 
 /**
  * Sends an Update to an instance's workflow and answers its result. The workflow's refusals come back as

@@ -105,6 +105,8 @@ export async function checkRun(options: {
   expectedInstances: number;
   /** Instance ids the clients learned, by index. */
   clientInstanceIds: Map<number, string>;
+  /** Why a client stopped driving an instance, by instance id (added to that instance's findings). */
+  stoppedClients: Map<string, string>;
   calls: WebhookCall[];
   client: ApiClient;
   token: string;
@@ -152,7 +154,8 @@ export async function checkRun(options: {
   for (const instance of instances) {
     const id = instance.instance_id;
     if (instance.current_state !== finalState || instance.status !== 'completed') {
-      found('instances_not_final', `state ${instance.current_state}, status ${instance.status}`, id);
+      const stopped = options.stoppedClients.get(id);
+      found('instances_not_final', `state ${instance.current_state}, status ${instance.status}${stopped ? `; its client stopped at ${stopped}` : ''}`, id);
     }
     const lines = stepsOf.get(id) ?? [];
     const lineNumbers = groupBy(lines, (l) => String(l.line_number));
@@ -192,6 +195,10 @@ export async function checkRun(options: {
         if (rows.length > 1) found('outbox_duplicated', `NOTIFY ${effect.effect_id} has ${rows.length} outbox rows`, id);
       }
     }
+    // Rows under another key than their effect's (a second write of one notice) are duplicates too.
+    const notices = outbox.filter((o) => o.instance_id === id);
+    const notifies = effects.filter((e) => e.instance_id === id && e.effect_smart_code === effectCodes.notify).length;
+    if (notices.length > notifies) found('outbox_duplicated', `${notices.length} outbox rows for ${notifies} NOTIFY effects (keys ${notices.map((n) => n.idempotency_key).join(', ')})`, id);
     if (instance.current_state === finalState) {
       const timer = (timersOf.get(id) ?? []).filter((t) => t.timer_name === timerName);
       if (timer.length !== 1 || timer[0].timer_status !== 'FIRED' || !timer[0].fired_at) {

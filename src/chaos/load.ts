@@ -30,8 +30,10 @@ export interface LoadResult {
 /** One instance, driven as a real client would: START, two ADVANCEs, wait for the timer, claim and complete the task. */
 async function driveInstance(client: ApiClient, actors: Actors, options: LoadOptions, index: number, result: LoadResult): Promise<void> {
   const key = (step: string) => `chaos-${options.runId}-${index}-${step}`;
+  // A client that stops says why: the last answer of its failed request, when that is the reason.
   const stop = (step: string, reason: string, instance?: string) => {
-    result.stopped.push({ index, instance, step, reason });
+    const failure = reason === 'request failed' ? client.stats.failures.filter((f) => f.op === step && (instance ? f.instance === instance : f.idempotencyKey === key('start'))).pop() : undefined;
+    result.stopped.push({ index, instance, step, reason: failure ? `${reason} after ${failure.attempts} attempt(s): ${failure.last}` : reason });
   };
   const started = await client.call('start', 'POST', '/api/v1/workflows', {
     token: actors.employee,

@@ -9,6 +9,8 @@ export interface SummaryInput {
   short: boolean;
   instances: number;
   durationMs: number;
+  /** From the first request to the last client's end, faults included. */
+  loadMs: number;
   load: LoadResult;
   stats: ClientStats;
   faults: FaultCounts;
@@ -45,6 +47,7 @@ export function summarize(input: SummaryInput) {
     seed: input.seed,
     mode: input.short ? 'short' : 'full',
     duration_s: Math.round(input.durationMs / 100) / 10,
+    load_s: Math.round(input.loadMs / 100) / 10,
     instances: {
       requested: input.instances,
       started: input.load.instanceIds.size,

@@ -56,6 +56,7 @@ export function summarize(input: SummaryInput) {
       final: checks.instancesFinal,
     },
     faults: { ...input.faults, restarts: input.restarts },
+    process_exits: { caused: input.exits.length - crashes.length, crashes: crashes.length },
     requests: {
       logical: stats.requests,
       attempts: stats.attempts,

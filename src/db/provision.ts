@@ -52,8 +52,10 @@ export async function startEmbeddedPostgres({ dataDir, port, database }: Embedde
  */
 function releaseSignalsFromExitHook(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  // Only the signals still hooked: unhooking one twice throws, and a process may start a cluster again (after a stop).
+  const hooked = new Set(exitHook.hookedEvents());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.has(signal)) exitHook.unhookEvent(signal);
 }
 
 /** Creates `database` on the server of `adminUrl` unless it exists. */

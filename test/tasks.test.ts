@@ -148,3 +148,22 @@ test('another organization’s task is 404 TASK_NOT_FOUND on every task route (n
   expect(after).toMatchObject({ task_id: task.task_id, task_state: 'OPEN', assignee_role: 'manager', assignee_user_id: null, priority: 'high', escalation_count: 0 });
   expect(after.updated_at).toEqual(task.updated_at);
 });
+
+test('a claim and a completion repeated with their Idempotency-Key answer the first outcome, also once the instance has finished', async () => {
+  const id = await inReview();
+  const [review] = await tasksOf(id);
+  const keyed = (who: Member, path: string, body: unknown, key: string) => h.request('POST', path, { token: who.token, body, headers: { 'Idempotency-Key': key } });
+  const claimKey = `claim-${randomUUID()}`;
+  const claimed = await keyed(manager, `/api/v1/tasks/${review.task_id}/claim`, {}, claimKey);
+  expect(claimed.status).toBe(200);
+  // A client that lost the answer retries: the same answer, not 409 TASK_NOT_OPEN.
+  expect(await keyed(manager, `/api/v1/tasks/${review.task_id}/claim`, {}, claimKey)).toMatchObject({ status: 200, body: claimed.body });
+  expect((await keyed(manager, `/api/v1/tasks/${review.task_id}/claim`, {}, `claim-${randomUUID()}`)).body.error.code).toBe('TASK_NOT_OPEN');
+
+  const completeKey = `complete-${randomUUID()}`;
+  const body = { outcome: 'approved', advance_workflow: { to_state: 'APPROVED' } };
+  const completed = await keyed(manager, `/api/v1/tasks/${review.task_id}/complete`, body, completeKey);
+  expect(completed).toMatchObject({ status: 200, body: { state: 'COMPLETED', workflow_advanced: true } });
+  // The completion finished the instance; its retry is still answered as it was.
+  expect(await keyed(manager, `/api/v1/tasks/${review.task_id}/complete`, body, completeKey)).toMatchObject({ status: 200, body: completed.body });
+});

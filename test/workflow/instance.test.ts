@@ -198,6 +198,21 @@ test('a timer whose action the database refuses for good is FAILED, and the inst
   expect(await handle.result()).toMatchObject({ current_state: 'REJECTED', status: 'completed' });
 });
 
+test('a task its transition is still writing can be claimed: the claim waits for the transition, then finds it', async () => {
+  const started = await tier.start(definition, { actor: user });
+  const moving = advance(started.handle, 'REVIEW', user, { payload: { slow_ms: 1_500 } });
+  const { tasksCreated } = await eventually(async () => {
+    const [call] = tier.memory.callsOf(started.instanceId, 'applyTransition') as Array<{ tasksCreated: Array<{ task_id: string }> }>;
+    expect(call).toBeDefined();
+    return call;
+  });
+  const claimed = await started.handle.executeUpdate(claimTaskUpdate, { args: [{ actor: manager, task_id: tasksCreated[0].task_id }] });
+  expect(claimed.task).toMatchObject({ task_id: tasksCreated[0].task_id, state: 'CLAIMED', assignee_user_id: manager.userId });
+  expect((await moving).answer).toMatchObject({ to_state: 'REVIEW' });
+  // A task no command is writing is still refused at once.
+  expect(await refusalOf(started.handle.executeUpdate(claimTaskUpdate, { args: [{ actor: manager, task_id: randomUUID() }] }))).toBe('TASK_NOT_FOUND');
+});
+
 test('tasks: a claim needs the role, only the assignee completes, and completing may advance the instance', async () => {
   const { handle, task } = await inReview({ context: { amount: 10 } });
   const claim = (actor: Actor) => handle.executeUpdate(claimTaskUpdate, { args: [{ actor, task_id: task.task_id }] });

@@ -10,12 +10,16 @@ import {
   reassignTaskUpdate,
   type TaskAnswer,
 } from '../../workflows/messages';
+import { callerKey } from '../idempotency';
 import { sendInstanceUpdate } from '../instance/send';
 import { defineProcedure, type ProcedureContext } from '../types';
 
 const priority = z.enum(['low', 'medium', 'high', 'urgent']);
 
-/** Sends a task command to the workflow of the task's instance (found through the read model). */
+/**
+ * Sends a task command to the workflow of the task's instance (found through the read model). With an
+ * Idempotency-Key the caller's key names the Update, so a repeat is answered with the first outcome.
+ */
 async function sendTaskUpdate<Arg extends { task_id: string }>(
   ctx: ProcedureContext,
   update: Parameters<typeof sendInstanceUpdate<TaskAnswer, Arg>>[3],
@@ -24,7 +28,8 @@ async function sendTaskUpdate<Arg extends { task_id: string }>(
   const org = ctx.caller.organizationId;
   const instanceId = await ctx.services.db.withOrg(org, (sql) => taskInstance(sql, org, arg.task_id));
   if (!instanceId) throw new Refusal('TASK_NOT_FOUND', 'no such task', { task_id: arg.task_id });
-  return sendInstanceUpdate(ctx.services, org, instanceId, update, arg);
+  const updateId = ctx.idempotencyKey ? `${update.name}:${callerKey(ctx.caller, ctx.idempotencyKey)}` : undefined;
+  return sendInstanceUpdate(ctx.services, org, instanceId, update, arg, updateId);
 }
 
 /** TASK.CREATE: a human task on an instance, for a role or a person. */

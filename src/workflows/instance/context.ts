@@ -37,17 +37,28 @@ export const persistenceOptions: ActivityOptions = {
 /** Effects run with the definition's retry policy (or the one an effect retry was given). */
 export const effectOptions = (retry: EffectRetry): ActivityOptions => ({ startToCloseTimeout: '2m', retry });
 
-/** Runs work one at a time, in arrival order, across its awaits. */
-export type Serialize = <T>(work: () => Promise<T>) => Promise<T>;
+/** Runs work one at a time, in arrival order, across its awaits; `busy` while any is queued or running. */
+export interface Serialize {
+  <T>(work: () => Promise<T>): Promise<T>;
+  readonly busy: boolean;
+}
 
 /** Handlers interleave at every `await` (TRAPS): each change to the instance waits for the one before it. */
 function serializer(): Serialize {
   let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
+  let pending = 0;
+  const serialize = <T>(work: () => Promise<T>): Promise<T> => {
+    pending += 1;
     const run = tail.then(work);
+    // Counted on a side branch: the chain itself keeps the timing recorded histories replay with.
+    const done = () => {
+      pending -= 1;
+    };
+    run.then(done, done);
     tail = run.catch(() => undefined);
     return run;
   };
+  return Object.defineProperty(serialize, 'busy', { get: () => pending > 0 }) as Serialize;
 }
 
 /** What every capability of the instance works with. */

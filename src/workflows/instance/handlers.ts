@@ -51,6 +51,16 @@ export function registerHandlers(ctx: InstanceContext): void {
   const update = <R, A>(definition: UpdateDefinition<R, [A]>, validate: (arg: A) => unknown, work: (ctx: InstanceContext, arg: A) => Promise<R>) =>
     setHandler(definition, (arg: A) => serialize(() => work(ctx, arg)), { validator: (arg: A) => void validate(arg) });
 
+  /**
+   * A task the database already holds may not be the workflow's yet: the command that creates it commits the
+   * task before the workflow records it. While a command runs, an unknown task is left to the handler, which
+   * runs after it and checks again.
+   */
+  const taskCheck = (request: { task_id: string }, validate: () => unknown) => {
+    if (!state.tasks.has(request.task_id) && serialize.busy) return;
+    validate();
+  };
+
   setHandler(snapshotQuery, () => state.snapshot);
   setHandler(awaitCreatedUpdate, () => awaitCreated(ctx), { validator: (hash) => check.createdCheck(ctx, hash) });
   update(advanceUpdate, (r) => check.advanceCheck(ctx, r), advance);
@@ -58,9 +68,9 @@ export function registerHandlers(ctx: InstanceContext): void {
   update(cancelTimerUpdate, (r) => check.cancelChoice(state, r), cancelTimers);
   update(fireTimerUpdate, (r) => check.fireCheck(ctx, r), fireTimer);
   update(createTaskUpdate, () => check.requireActive(state), createTask);
-  update(claimTaskUpdate, (r) => check.claimCheck(state, r), claimTask);
-  update(completeTaskUpdate, (r) => check.completeCheck(state, r), completeTask);
-  update(escalateTaskUpdate, (r) => check.escalateCheck(check.findTask(state, r.task_id), r), escalateTask);
+  update(claimTaskUpdate, (r) => taskCheck(r, () => check.claimCheck(state, r)), claimTask);
+  update(completeTaskUpdate, (r) => taskCheck(r, () => check.completeCheck(state, r)), completeTask);
+  update(escalateTaskUpdate, (r) => taskCheck(r, () => check.escalateCheck(check.findTask(state, r.task_id), r)), escalateTask);
   update(escalateOverdueTaskUpdate, (r) => check.overdueCheck(state, r.task_id, Date.parse(r.as_of)), escalateOverdueTask);
   update(pauseUpdate, () => check.pauseCheck(state), pause);
   update(resumeUpdate, () => check.resumeCheck(state), resume);
@@ -69,7 +79,7 @@ export function registerHandlers(ctx: InstanceContext): void {
   setHandler(resumeSignal, fromSignal(ctx, procedures.resume, resume));
   setHandler(reassignSignal, fromSignal(ctx, procedures.reassign, reassign));
   update(slaRecalcUpdate, (r) => check.slaRecalcCheck(ctx, r), recalculateSla);
-  update(reassignTaskUpdate, (r) => check.reassignTaskCheck(state, r), reassignTask);
+  update(reassignTaskUpdate, (r) => taskCheck(r, () => check.reassignTaskCheck(state, r)), reassignTask);
   update(checkSlaUpdate, (r) => check.slaCheck(state, r), checkSla);
   // Not serialized as a whole: see `retryEffects`.
   setHandler(retryEffectsUpdate, (r) => retryEffects(ctx, r));

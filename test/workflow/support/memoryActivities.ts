@@ -44,6 +44,8 @@ export function memoryActivities(directory: Directory = {}) {
       const guards = r.guards.map((g) => evaluateGuard(g, r.context));
       const applied = guards.every((g) => g.passed);
       record('applyTransition', { ...r, applied });
+      // A transition asked to be slow, as a database under load or a worker dying mid-commit would make it.
+      if ((r.lineData.payload as { slow_ms?: number } | undefined)?.slow_ms) await new Promise((resolve) => setTimeout(resolve, (r.lineData.payload as { slow_ms: number }).slow_ms));
       if (!applied) return { guards, applied };
       for (const id of r.timersCancelled) timerStatus.set(id, 'CANCELLED');
       for (const t of r.timersSet) timerStatus.set(t.timer_id, 'PENDING');

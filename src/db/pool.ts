@@ -8,6 +8,8 @@ export interface Db {
   readonly pool: pg.Pool;
   /** Runs `work` in one transaction whose row-level security admits only `organizationId`'s rows. */
   withOrg<T>(organizationId: string, work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Resolves once the server answers a round trip; DatabaseUnavailable when it does not (e.g. it is down). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,13 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
       } finally {
         client.off('error', lost);
         client.release(broken);
+      }
+    },
+    async ready() {
+      try {
+        await pool.query('select 1');
+      } catch (error) {
+        throw new DatabaseUnavailable(error);
       }
     },
     close: () => pool.end(),

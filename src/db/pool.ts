@@ -52,6 +52,17 @@ async function refuseUnboundRole(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * Whether `error` is the connection's rather than the statement's: the server went away under it (a restart, a
+ * failover, a terminated backend). SQLSTATE class 08 is a connection exception; 57P01–57P03 a server shutting
+ * down or starting; the driver's own messages a socket that closed.
+ */
+function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code))) return true;
+  return error instanceof Error && error.message.startsWith('Connection terminated');
+}
+
 /** A pool of the runtime role's connections, opened once the role is known to be bound by row-level security. */
 export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, idleInTransactionTimeoutMs }: DbOptions): Promise<Db> {
   const pool = new pg.Pool({
@@ -98,7 +109,8 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
         await client.query('rollback').catch((rollbackError: Error) => {
           broken = rollbackError;
         });
-        throw error;
+        // A lost session is the database being away, not the request being wrong: a 503 to retry.
+        throw connectionLost(error) ? new DatabaseUnavailable(error) : error;
       } finally {
         client.off('error', lost);
         client.release(broken);

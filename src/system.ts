@@ -31,7 +31,10 @@ export interface System {
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
   const db = await openDb(dbOptions(config, databaseUrl));
   const contracts = loadContracts();
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   const services: Services = {
     config,
     db,

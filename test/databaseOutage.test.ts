@@ -48,7 +48,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => database?.stop());
 
-test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and hera worker stay up, and both recover when it is back', async () => {
+test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and hera worker stay up (or wait, when started meanwhile), and recover when it is back', async () => {
   const appUrl = localAppUrl(database.url);
   await provisionAppRole(database.url, appUrl);
   const owner = new pg.Pool({ connectionString: database.url, max: 1 });
@@ -70,6 +70,7 @@ test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and her
     return { status: res.status, body: (await res.json()) as any, ms: Date.now() - sentAt };
   };
   const start = () => call('POST', '/api/v1/workflows', { definition_code: 'LEAVE_APPROVAL', context: { days: 1 } });
+  const late: Array<ReturnType<typeof hera>> = [];
   try {
     await eventually(async () => expect(worker.output()).toContain('worker running'), 60_000, 200);
     await eventually(async () => expect((await fetch(`${url}/healthz`)).status).toBe(200), 60_000, 200);
@@ -82,6 +83,11 @@ test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and her
     expect((await call('GET', `/api/v1/workflows/${before.instance_id}`)).status).toBe(200);
 
     await database.stop();
+    // Processes (re)started during the outage wait for the database instead of exiting.
+    const lateWorker = hera('worker', env);
+    const lateApiPort = await freePort();
+    const lateApi = hera('api', { ...env, PORT: String(lateApiPort), HOST: '127.0.0.1' });
+    late.push(lateWorker, lateApi);
     const outage: Array<{ route: string; status: number; code?: string; ms: number }> = [];
     const outageEnds = Date.now() + 5_000;
     while (Date.now() < outageEnds) {
@@ -100,8 +106,16 @@ test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and her
     expect(outage.filter((o) => o.ms > 5_500)).toEqual([]);
     expect(worker.alive()).toBe(true);
     expect(api.alive()).toBe(true);
+    await eventually(async () => {
+      expect(lateWorker.output()).toContain('worker waiting for a dependency');
+      expect(lateApi.output()).toContain('api waiting for a dependency');
+    }, 30_000, 200);
+    expect(lateWorker.alive()).toBe(true);
+    expect(lateApi.alive()).toBe(true);
 
     await startDatabase();
+    await eventually(async () => expect(lateWorker.output()).toContain('worker running'), 60_000, 200);
+    await eventually(async () => expect((await fetch(`http://127.0.0.1:${lateApiPort}/healthz`)).status).toBe(200), 60_000, 200);
     const after = await eventually(async () => {
       const res = await start();
       expect(res.status).toBe(201);
@@ -116,7 +130,6 @@ test('hera api answers a quick 503 while PostgreSQL is stopped, hera api and her
     expect(worker.alive()).toBe(true);
     expect(api.alive()).toBe(true);
   } finally {
-    await api.kill();
-    await worker.kill();
+    for (const process of [api, worker, ...late]) await process.kill();
   }
 }, 180_000);

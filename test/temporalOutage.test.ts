@@ -35,7 +35,7 @@ function hera(command: 'api' | 'worker', env: Record<string, string>) {
   };
 }
 
-test('hera worker and hera api stay up while the Temporal server is stopped, and work again once it is back', async () => {
+test('hera worker and hera api stay up while the Temporal server is stopped (or wait, when started meanwhile), and work again once it is back', async () => {
   // A Temporal server of this test's own, on a file so its workflows outlive the restart.
   const port = await freePort();
   const dbFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hera-outage-temporal-')), 'temporal.db');
@@ -53,6 +53,7 @@ test('hera worker and hera api stay up while the Temporal server is stopped, and
     });
     return { status: res.status, body: (await res.json()) as any };
   };
+  const late: Array<ReturnType<typeof hera>> = [];
   try {
     await eventually(async () => expect(worker.output()).toContain('worker running'), 60_000, 200);
     await eventually(async () => expect((await start()).status).toBe(201), 60_000, 500);
@@ -61,17 +62,30 @@ test('hera worker and hera api stay up while the Temporal server is stopped, and
     temporal = undefined;
     // While it is away a command is a 503 the client can retry, and neither process gives up.
     expect(await start()).toMatchObject({ status: 503, body: { error: { code: 'SERVICE_UNAVAILABLE' } } });
+    // Processes (re)started during the outage wait for Temporal instead of exiting.
+    const lateWorker = hera('worker', env);
+    const lateApiPort = await freePort();
+    const lateApi = hera('api', { ...env, PORT: String(lateApiPort), HOST: '127.0.0.1' });
+    late.push(lateWorker, lateApi);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     expect(worker.alive()).toBe(true);
     expect(api.alive()).toBe(true);
+    // The first attempt ends at the client's connect timeout (10 s).
+    await eventually(async () => {
+      expect(lateWorker.output()).toContain('worker waiting for a dependency');
+      expect(lateApi.output()).toContain('api waiting for a dependency');
+    }, 30_000, 200);
+    expect(lateWorker.alive()).toBe(true);
+    expect(lateApi.alive()).toBe(true);
 
     temporal = await serve();
+    await eventually(async () => expect(lateWorker.output()).toContain('worker running'), 60_000, 200);
+    await eventually(async () => expect((await fetch(`http://127.0.0.1:${lateApiPort}/healthz`)).status).toBe(200), 60_000, 200);
     await eventually(async () => expect((await start()).status).toBe(201), 90_000, 1_000);
     expect(worker.alive()).toBe(true);
     expect(api.alive()).toBe(true);
   } finally {
-    await api.kill();
-    await worker.kill();
+    for (const process of [api, worker, ...late]) await process.kill();
     await temporal?.stop();
   }
 }, 240_000);

@@ -57,7 +57,7 @@ async function refuseUnboundRole(pool: pg.Pool): Promise<void> {
  * failover, a terminated backend). SQLSTATE class 08 is a connection exception; 57P01–57P03 a server shutting
  * down or starting; the driver's own messages a socket that closed.
  */
-function connectionLost(error: unknown): boolean {
+export function connectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code))) return true;
   return error instanceof Error && error.message.startsWith('Connection terminated');

@@ -6,13 +6,15 @@ import { logger } from '../../logger';
 import { serveMetrics } from '../../metricsServer';
 import { createHeraWorker } from '../../worker';
 import { shutdownWithin, untilSignal } from '../lifecycle';
+import { untilAvailable } from '../untilAvailable';
 
 export const workerCommand = new Command('worker')
   .description('run a worker on HERA_TASK_QUEUE against TEMPORAL_ADDRESS until SIGINT/SIGTERM')
   .action(async () => {
     const config = loadConfig();
-    const db = await openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker')));
-    const heraWorker = await createHeraWorker({ config, db });
+    const waiting = (err: unknown, retryInMs: number) => logger.warn({ err, retryInMs }, 'worker waiting for a dependency');
+    const db = await untilAvailable(() => openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker'))), waiting);
+    const heraWorker = await untilAvailable(() => createHeraWorker({ config, db }), waiting);
     const running = heraWorker.run();
     const metrics = config.HERA_WORKER_METRICS_PORT !== undefined ? await serveMetrics(config.HERA_WORKER_METRICS_PORT) : undefined;
     logger.info({ taskQueue: config.HERA_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metrics?.url }, 'worker running');

@@ -63,6 +63,8 @@ const envSchema = z.object({
   HERA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** How long a command waits for its instance workflow to answer before 503 (e.g. no worker is polling). */
   HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** How long `hera api` and `hera worker` drain on SIGTERM/SIGINT (requests, running activities) before exiting anyway (non-zero). */
+  HERA_SHUTDOWN_TIMEOUT: duration.default('30s'),
   /** Instances continue as new past this many history events; unset = when Temporal suggests it. */
   HERA_HISTORY_LIMIT: z.coerce.number().int().min(10).optional(),
   /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */

@@ -37,7 +37,10 @@ export class Refusal extends Error {
   }
 }
 
-/** No database connection within HERA_DB_CONNECT_TIMEOUT_MS (pool exhausted, server down): a 503 to retry. */
+/**
+ * No database connection within HERA_DB_CONNECT_TIMEOUT_MS (pool exhausted, server down), or the session lost
+ * mid-transaction (restart, failover): a 503 to retry.
+ */
 export class DatabaseUnavailable extends Error {
   constructor(cause: unknown) {
     super(`no database connection: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -31,7 +31,10 @@ export interface System {
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
   const db = await openDb(dbOptions(config, databaseUrl));
   const contracts = loadContracts();
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   const services: Services = {
     config,
     db,
@@ -57,6 +60,11 @@ export interface RunningApi {
   server: http.Server;
   url: string;
   close(): Promise<void>;
+  /**
+   * Stops taking connections (new ones are refused, idle ones closed) and resolves once the requests in flight
+   * have been answered, each closing its connection.
+   */
+  drain(): Promise<void>;
 }
 
 /** Whether `check` answers within 5 s; why not goes to the log only (driver messages name hosts and users). */
@@ -92,7 +100,15 @@ export async function startApi(config: Config, system: System, port: number, hos
     },
     rateLimit: { rps: config.HERA_RATE_LIMIT_RPS, burst: config.HERA_RATE_LIMIT_BURST },
   });
-  const server = http.createServer(app);
+  let draining = false;
+  const inFlight = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    // A request that raced the drain on an open connection is served, then its connection closes.
+    if (draining) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -107,6 +123,13 @@ export async function startApi(config: Config, system: System, port: number, hos
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+      }),
+    drain: () =>
+      new Promise<void>((resolve) => {
+        draining = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        server.close(() => resolve());
+        server.closeIdleConnections();
       }),
   };
 }

@@ -47,6 +47,8 @@ export async function createHeraWorker({ config, db }: WorkerDeps): Promise<Hera
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.HERA_TASK_QUEUE,
       activities: createActivities({ db, temporal: client, config }),
+      // On shutdown, running activities may finish for as long as the process waits for them.
+      shutdownGraceTime: config.HERA_SHUTDOWN_TIMEOUT,
       ...workflowCode(config),
     });
     const workerConnection = connection;

@@ -27,6 +27,17 @@ export interface EffectDeps {
   webhookEgress: EgressPolicy;
 }
 
+/** Heartbeats while `work` runs (the SDK throttles what it sends), so the effect's heartbeatTimeout notices a dead worker. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), 1_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 /** Effect activities: each attempt is recorded on the effect record (PENDING → EXECUTING → COMPLETED / FAILED). */
 export function effectActivities({ db, webhookEgress }: EffectDeps) {
   /** Signed with the organization's secret; a target the policy refuses or a redirect fails the effect for good. */
@@ -50,45 +61,47 @@ export function effectActivities({ db, webhookEgress }: EffectDeps) {
   const record = (run: EffectRun, status: string, patch: Record<string, unknown>) =>
     db.withOrg(run.organizationId, (sql) => updateEffect(sql, run.organizationId, run.effectId, status, patch, systemActorId));
 
-  return {
-    async executeEffect(run: EffectRun): Promise<void> {
-      const { attempt } = Context.current().info;
-      await record(run, 'EXECUTING', { attempt_count: attempt });
-      try {
-        switch (run.code) {
-          case effectCodes.webhook:
-            await postWebhook(run);
-            break;
-          case effectCodes.notify: {
-            const params = notifyParams.parse(run.params);
-            await db.withOrg(run.organizationId, (sql) =>
-              insertNotification(
-                sql,
-                run.organizationId,
-                {
-                  idemKey: `effect:${run.effectId}`,
-                  instanceId: run.instanceId,
-                  template: params.template,
-                  recipient: { role: params.to_role ?? null, user_id: params.to_user_id ?? null },
-                  payload: { instance: run.instance, step: run.step },
-                },
-                systemActorId,
-              ),
-            );
-            break;
-          }
-          case effectCodes.log:
-            logger.info({ effect_id: run.effectId, instance_id: run.instanceId, step: run.step, params: run.params }, 'workflow effect');
-            break;
-          default:
-            throw ApplicationFailure.nonRetryable(`no handler for effect ${run.code}`, 'UNKNOWN_EFFECT');
+  /** One attempt, recorded on the effect record. */
+  async function attempt(run: EffectRun): Promise<void> {
+    await record(run, 'EXECUTING', { attempt_count: Context.current().info.attempt });
+    try {
+      switch (run.code) {
+        case effectCodes.webhook:
+          await postWebhook(run);
+          break;
+        case effectCodes.notify: {
+          const params = notifyParams.parse(run.params);
+          await db.withOrg(run.organizationId, (sql) =>
+            insertNotification(
+              sql,
+              run.organizationId,
+              {
+                idemKey: `effect:${run.effectId}`,
+                instanceId: run.instanceId,
+                template: params.template,
+                recipient: { role: params.to_role ?? null, user_id: params.to_user_id ?? null },
+                payload: { instance: run.instance, step: run.step },
+              },
+              systemActorId,
+            ),
+          );
+          break;
         }
-      } catch (error) {
-        await record(run, 'FAILED', { last_error: String((error as Error).message ?? error) });
-        throw error;
+        case effectCodes.log:
+          logger.info({ effect_id: run.effectId, instance_id: run.instanceId, step: run.step, params: run.params }, 'workflow effect');
+          break;
+        default:
+          throw ApplicationFailure.nonRetryable(`no handler for effect ${run.code}`, 'UNKNOWN_EFFECT');
       }
-      await record(run, 'COMPLETED', { completed_at: new Date().toISOString(), last_error: null });
-    },
+    } catch (error) {
+      await record(run, 'FAILED', { last_error: String((error as Error).message ?? error) });
+      throw error;
+    }
+    await record(run, 'COMPLETED', { completed_at: new Date().toISOString(), last_error: null });
+  }
+
+  return {
+    executeEffect: (run: EffectRun): Promise<void> => heartbeating(() => attempt(run)),
 
     /** After the last attempt failed: the effect is PERMANENTLY_FAILED and listed in its step's `effects_failed`. */
     async settleFailedEffect(run: Pick<EffectRun, 'organizationId' | 'effectId' | 'stepId' | 'code'>): Promise<void> {

@@ -8,6 +8,8 @@ export interface Db {
   readonly pool: pg.Pool;
   /** Runs `work` in one transaction whose row-level security admits only `organizationId`'s rows. */
   withOrg<T>(organizationId: string, work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Resolves once the server answers a round trip; DatabaseUnavailable when it does not (e.g. it is down). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,17 @@ async function refuseUnboundRole(pool: pg.Pool): Promise<void> {
         'connect with HERA_APP_DATABASE_URL as the hera_app login role (`hera migrate` provisions it)',
     );
   }
+}
+
+/**
+ * Whether `error` is the connection's rather than the statement's: the server went away under it (a restart, a
+ * failover, a terminated backend). SQLSTATE class 08 is a connection exception; 57P01–57P03 a server shutting
+ * down or starting; the driver's own messages a socket that closed.
+ */
+export function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code))) return true;
+  return error instanceof Error && error.message.startsWith('Connection terminated');
 }
 
 /** A pool of the runtime role's connections, opened once the role is known to be bound by row-level security. */
@@ -96,10 +109,18 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
         await client.query('rollback').catch((rollbackError: Error) => {
           broken = rollbackError;
         });
-        throw error;
+        // A lost session is the database being away, not the request being wrong: a 503 to retry.
+        throw connectionLost(error) ? new DatabaseUnavailable(error) : error;
       } finally {
         client.off('error', lost);
         client.release(broken);
+      }
+    },
+    async ready() {
+      try {
+        await pool.query('select 1');
+      } catch (error) {
+        throw new DatabaseUnavailable(error);
       }
     },
     close: () => pool.end(),

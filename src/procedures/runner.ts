@@ -136,6 +136,9 @@ export function createRunner(
     const parsed = implementation.input.safeParse(rest);
     if (!parsed.success) throw validationFailed(fieldProblems(parsed.error));
     onValidated(parsed.data as Record<string, unknown>);
+    // A command ends in the instance's persistence activities, which wait for the database: while it is down, a
+    // quick 503 to retry instead of a wait of HERA_COMMAND_TIMEOUT_MS.
+    if (contract.kind === 'command') await services.db.ready();
     let replayed = false;
     try {
       const body = await withCommandDeadline(services.temporal, services.config.HERA_COMMAND_TIMEOUT_MS, () => implementation.handle(parsed.data, {

@@ -64,18 +64,22 @@ export async function runRecordWorkflow<T>(run: RecordWorkflowRun, workflowType:
 }
 
 /**
- * Temporal not answering in time (no worker polling, cluster unreachable) as a 503 the client can retry
- * (with the same Idempotency-Key where it matters); undefined for any other error.
+ * Temporal not answering in time (no worker polling, cluster unreachable) or not taking the command yet (the
+ * workflow's last task failed or timed out, e.g. its worker was killed mid-task) as a 503 the client can
+ * retry (with the same Idempotency-Key where it matters); undefined for any other error.
  */
 export function unavailableFrom(error: unknown): HeraError | undefined {
   const grpcCode = (e: unknown) => (e as { code?: number } | undefined)?.code;
-  const timedOut = error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+  const code = error instanceof ServiceError ? grpcCode(error.cause) : undefined;
+  let reason: string;
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) reason = 'no answer from the instance workflow before the deadline';
   // gRPC 4 = DEADLINE_EXCEEDED, 14 = UNAVAILABLE.
-  const unreachable = error instanceof ServiceError && [4, 14].includes(grpcCode(error.cause) ?? -1);
-  if (!timedOut && !unreachable) return undefined;
-  return new HeraError('SERVICE_UNAVAILABLE', 503, 'the workflow service did not answer in time; retry the request (with the same Idempotency-Key)', {
-    reason: timedOut ? 'no answer from the instance workflow before the deadline' : 'Temporal is unreachable',
-  });
+  else if (code === 4 || code === 14) reason = 'Temporal is unreachable';
+  // gRPC 9 = FAILED_PRECONDITION: Temporal refuses Updates while the workflow's task is failing (attempt 3 on),
+  // until a worker completes it.
+  else if (code === 9) reason = 'the instance workflow is recovering from a failed or timed-out workflow task';
+  else return undefined;
+  return new HeraError('SERVICE_UNAVAILABLE', 503, 'the workflow service cannot take the command now; retry the request (with the same Idempotency-Key)', { reason });
 }
 
 /** Runs `work` with every Temporal call in it bounded by `timeoutMs`. */

@@ -5,7 +5,8 @@ import type { UserChange } from '../db/queries/directory';
 
 /** Organization records outside any instance (directory, definitions, webhook secret): one short workflow per change. */
 const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'rotateWebhookSecret'>>({
-  startToCloseTimeout: '30s',
+  // One short transaction: a worker that died mid-attempt holds the request 5 s, not longer.
+  startToCloseTimeout: '5s',
   // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
 });

@@ -1,23 +1,28 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../config';
+import { durationMs, loadConfig } from '../../config';
 import { dbOptions, openDb } from '../../db/pool';
 import { runtimeDatabaseUrl } from '../../db/resolve';
 import { logger } from '../../logger';
 import { serveMetrics } from '../../metricsServer';
 import { createHeraWorker } from '../../worker';
-import { shutdown, untilSignal } from '../lifecycle';
+import { shutdownWithin, untilSignal } from '../lifecycle';
+import { untilAvailable } from '../untilAvailable';
 
 export const workerCommand = new Command('worker')
   .description('run a worker on HERA_TASK_QUEUE against TEMPORAL_ADDRESS until SIGINT/SIGTERM')
   .action(async () => {
     const config = loadConfig();
-    const db = await openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker')));
-    const heraWorker = await createHeraWorker({ config, db });
+    const waiting = (err: unknown, retryInMs: number) => logger.warn({ err, retryInMs }, 'worker waiting for a dependency');
+    const db = await untilAvailable(() => openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker'))), waiting);
+    const heraWorker = await untilAvailable(() => createHeraWorker({ config, db }), waiting);
     const running = heraWorker.run();
     const metrics = config.HERA_WORKER_METRICS_PORT !== undefined ? await serveMetrics(config.HERA_WORKER_METRICS_PORT) : undefined;
     logger.info({ taskQueue: config.HERA_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metrics?.url }, 'worker running');
     await Promise.race([untilSignal(), running]);
-    await shutdown(
+    // Temporal's graceful shutdown: polling stops, running activities finish (HERA_SHUTDOWN_TIMEOUT at most).
+    logger.info({ timeout: config.HERA_SHUTDOWN_TIMEOUT }, 'worker draining');
+    await shutdownWithin(
+      durationMs(config.HERA_SHUTDOWN_TIMEOUT),
       [
         ['worker', async () => (heraWorker.worker.getState() === 'RUNNING' ? heraWorker.worker.shutdown() : undefined)],
         ['worker run', () => running],

@@ -28,14 +28,24 @@ export interface InstanceActs {
   effects: EffectActivities;
 }
 
-/** Persistence retries until the database answers: a change is never dropped because it was down. */
+/**
+ * Persistence retries until the database answers: a change is never dropped because it was down. One attempt
+ * is one short transaction (milliseconds), so an attempt whose worker died is retried after 5 s, not after a
+ * long timeout; a retry every 10 s at most once the database is back. An abandoned attempt still running in
+ * the database (a lock wait) ends with its session or at HERA_DB_STATEMENT_TIMEOUT_MS: attempts are
+ * idempotent, so its retry waits for the same locks or finds the work done.
+ */
 export const persistenceOptions: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
 };
 
-/** Effects run with the definition's retry policy (or the one an effect retry was given). */
-export const effectOptions = (retry: EffectRetry): ActivityOptions => ({ startToCloseTimeout: '2m', retry });
+/**
+ * Effects run with the definition's retry policy (or the one an effect retry was given). An attempt may wait a
+ * webhook's `timeout_ms` (at most 60 s) and heartbeats meanwhile: a worker that dies mid-effect is noticed in
+ * seconds and the effect retried under the same idempotency key.
+ */
+export const effectOptions = (retry: EffectRetry): ActivityOptions => ({ startToCloseTimeout: '2m', heartbeatTimeout: '5s', retry });
 
 /** Runs work one at a time, in arrival order, across its awaits; `busy` while any is queued or running. */
 export interface Serialize {

@@ -276,3 +276,19 @@ describe('effect retry (scenario 15)', () => {
     expect(unknownStep.body.error.code).toBe('STEP_NOT_FOUND');
   });
 });
+
+test('operator commands repeated with their Idempotency-Key answer the first outcome; a new key meets the state as it is', async () => {
+  const id = await activeInstance();
+  const keyed = (path: string, body: unknown, key: string) => h.request('POST', path, { token: admin.token, body, headers: { 'Idempotency-Key': key } });
+  const pauseKey = `pause-${randomUUID()}`;
+  const paused = await keyed(`/api/v1/workflows/${id}/pause`, { reason: 'vendor outage' }, pauseKey);
+  expect(paused.status).toBe(200);
+  // A client whose answer was lost retries: the same answer, not 409 INSTANCE_ALREADY_PAUSED.
+  expect(await keyed(`/api/v1/workflows/${id}/pause`, { reason: 'vendor outage' }, pauseKey)).toMatchObject({ status: 200, body: paused.body });
+  expect((await keyed(`/api/v1/workflows/${id}/pause`, { reason: 'vendor outage' }, `pause-${randomUUID()}`)).body.error.code).toBe('INSTANCE_ALREADY_PAUSED');
+  expect((await notes(id)).filter((note) => note === 'PAUSE')).toHaveLength(1);
+  const resumeKey = `resume-${randomUUID()}`;
+  const resumed = await keyed(`/api/v1/workflows/${id}/resume`, {}, resumeKey);
+  expect(resumed.status).toBe(200);
+  expect(await keyed(`/api/v1/workflows/${id}/resume`, {}, resumeKey)).toMatchObject({ status: 200, body: resumed.body });
+});

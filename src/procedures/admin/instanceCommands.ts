@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actorOf } from '../../domain/actor';
 import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate } from '../../workflows/messages';
-import { sendInstanceUpdate } from '../instance/send';
+import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
 import { defineProcedure } from '../types';
 
 const reason = z.string().trim().min(1).max(1000).optional();
@@ -10,16 +10,16 @@ const reason = z.string().trim().min(1).max(1000).optional();
 export const instancePause = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
   input: z.strictObject({ instance_id: z.guid(), reason }),
-  handle: ({ instance_id, reason }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, pauseUpdate, { actor: actorOf(caller), reason }),
+  handle: ({ instance_id, reason }, ctx) =>
+    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, pauseUpdate, { actor: actorOf(ctx.caller), reason }, keyedUpdateId(pauseUpdate, ctx)),
 });
 
 /** INSTANCE.RESUME: timers keep their remaining time, the SLA moves later by the paused time. */
 export const instanceResume = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
   input: z.strictObject({ instance_id: z.guid(), notes: reason, reason }),
-  handle: ({ instance_id, notes, reason }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, resumeUpdate, { actor: actorOf(caller), reason: notes ?? reason }),
+  handle: ({ instance_id, notes, reason }, ctx) =>
+    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, resumeUpdate, { actor: actorOf(ctx.caller), reason: notes ?? reason }, keyedUpdateId(resumeUpdate, ctx)),
 });
 
 /** INSTANCE.REASSIGN: exactly one of a team or a user of the directory owns the instance. */
@@ -31,8 +31,8 @@ export const instanceReassign = defineProcedure({
     owner_user_id: z.guid().optional(),
     reason,
   }),
-  handle: ({ instance_id, ...command }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, reassignUpdate, { actor: actorOf(caller), ...command }),
+  handle: ({ instance_id, ...command }, ctx) =>
+    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, reassignUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(reassignUpdate, ctx)),
 });
 
 /** INSTANCE.SLA.RECALC: created + SLA hours (override or definition) + the time spent paused. */
@@ -43,10 +43,13 @@ export const instanceSlaRecalc = defineProcedure({
     sla_override_hours: z.number().positive().max(24 * 365).optional(),
     recalc_reason: reason,
   }),
-  handle: ({ instance_id, sla_override_hours, recalc_reason }, { caller, services }) =>
-    sendInstanceUpdate(services, caller.organizationId, instance_id, slaRecalcUpdate, {
-      actor: actorOf(caller),
-      sla_override_hours,
-      reason: recalc_reason,
-    }),
+  handle: ({ instance_id, sla_override_hours, recalc_reason }, ctx) =>
+    sendInstanceUpdate(
+      ctx.services,
+      ctx.caller.organizationId,
+      instance_id,
+      slaRecalcUpdate,
+      { actor: actorOf(ctx.caller), sla_override_hours, reason: recalc_reason },
+      keyedUpdateId(slaRecalcUpdate, ctx),
+    ),
 });

@@ -5,9 +5,7 @@ import { Refusal } from '../../errors';
 import { callerKey } from '../idempotency';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';
-import { awaitInstanceUpdate, sendInstanceUpdate } from './send';
-
-const advanceUpdateId = (key: string) => `advance:${key}`;
+import { awaitInstanceUpdate, keyedUpdateId, sendInstanceUpdate } from './send';
 
 /**
  * ADVANCE: one transition, decided by the instance workflow (transition exists, `by` role, guards in order)
@@ -26,6 +24,7 @@ export const advance = defineProcedure({
     const org = caller.organizationId;
     const given = idempotencyKey ?? input.idempotency_key ?? null;
     const key = given === null ? null : callerKey(caller, given);
+    const updateId = keyedUpdateId(advanceUpdate, { caller, idempotencyKey: given });
     if (key) {
       const prior = await services.db.withOrg(org, (sql) => findStepByKey(sql, org, key));
       if (prior) {
@@ -34,7 +33,7 @@ export const advance = defineProcedure({
         }
         // The step is committed before the workflow moves on: answer once the workflow has, so the caller's next
         // command finds the instance where this answer says it is.
-        await awaitInstanceUpdate(services, org, input.instance_id, advanceUpdateId(key));
+        await awaitInstanceUpdate(services, org, input.instance_id, updateId!);
         markReplayed();
         return prior.response;
       }
@@ -53,7 +52,7 @@ export const advance = defineProcedure({
         request_hash: requestHash,
         correlation_id: correlationId,
       },
-      key ? advanceUpdateId(key) : undefined,
+      updateId,
     );
     if (reply.replayed) markReplayed();
     return reply.answer;

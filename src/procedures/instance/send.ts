@@ -4,7 +4,16 @@ import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import { Refusal } from '../../errors';
 import { rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
-import type { Services } from '../types';
+import { callerKey } from '../idempotency';
+import type { ProcedureContext, Services } from '../types';
+
+/**
+ * The Update id of a command sent with an Idempotency-Key (the caller's): Temporal answers a repeat of that Update
+ * with its first outcome, also after the instance finished. None without a key.
+ */
+export function keyedUpdateId(update: { name: string }, { caller, idempotencyKey }: Pick<ProcedureContext, 'caller' | 'idempotencyKey'>): string | undefined {
+  return idempotencyKey ? `${update.name}:${callerKey(caller, idempotencyKey)}` : undefined;
+}
 
 /**
  * Waits until the instance's workflow has finished the Update `updateId` when its current run holds it (a

@@ -10,8 +10,7 @@ import {
   reassignTaskUpdate,
   type TaskAnswer,
 } from '../../workflows/messages';
-import { callerKey } from '../idempotency';
-import { sendInstanceUpdate } from '../instance/send';
+import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
 import { defineProcedure, type ProcedureContext } from '../types';
 
 const priority = z.enum(['low', 'medium', 'high', 'urgent']);
@@ -28,8 +27,7 @@ async function sendTaskUpdate<Arg extends { task_id: string }>(
   const org = ctx.caller.organizationId;
   const instanceId = await ctx.services.db.withOrg(org, (sql) => taskInstance(sql, org, arg.task_id));
   if (!instanceId) throw new Refusal('TASK_NOT_FOUND', 'no such task', { task_id: arg.task_id });
-  const updateId = ctx.idempotencyKey ? `${update.name}:${callerKey(ctx.caller, ctx.idempotencyKey)}` : undefined;
-  return sendInstanceUpdate(ctx.services, org, instanceId, update, arg, updateId);
+  return sendInstanceUpdate(ctx.services, org, instanceId, update, arg, keyedUpdateId(update, ctx));
 }
 
 /** TASK.CREATE: a human task on an instance, for a role or a person. */
@@ -53,7 +51,7 @@ export const taskCreate = defineProcedure({
     if (task.due_at && Date.parse(task.due_at) <= Date.now()) {
       throw new Refusal('INVALID_DUE_DATE', 'due_at is in the past', { due_at: task.due_at });
     }
-    const { task: created } = await sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, createTaskUpdate, { actor: actorOf(ctx.caller), ...task });
+    const { task: created } = await sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, createTaskUpdate, { actor: actorOf(ctx.caller), ...task }, keyedUpdateId(createTaskUpdate, ctx));
     return created;
   },
 });

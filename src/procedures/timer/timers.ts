@@ -6,7 +6,7 @@ import { checkRefs } from '../../definitions/registry';
 import { definitionSchema } from '../../definitions/schema';
 import { durationMs } from '../../workflows/machine';
 import { cancelTimerUpdate, fireTimerUpdate, setTimerUpdate } from '../../workflows/messages';
-import { sendInstanceUpdate } from '../instance/send';
+import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
 import { defineProcedure } from '../types';
 
 const isoDuration = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
@@ -45,17 +45,15 @@ export const timerSet = defineProcedure({
       on_fire: onFireSchema,
     })
     .refine((t) => (t.minutes === undefined) !== (t.duration === undefined), { message: 'give exactly one of minutes or duration', path: ['minutes'] }),
-  async handle(input, { caller, services }) {
+  async handle(input, ctx) {
+    const { caller, services } = ctx;
     if (input.on_fire.effect) {
       // The effect must name a registered handler, as in a definition.
       const problems = checkRefs(definitionSchema.parse({ code: 'TIMER', states: ['S'], timers: [{ on_enter: 'S', name: 't', minutes: 1, on_fire: { effect: input.on_fire.effect } }] }));
       if (problems.length) throw new Refusal('INVALID_EFFECT', 'the timer names an unknown or misconfigured effect', { problems });
     }
     const { instance_id, ...timer } = input;
-    return sendInstanceUpdate(services, caller.organizationId, instance_id, setTimerUpdate, {
-      actor: actorOf(caller),
-      ...timer,
-    });
+    return sendInstanceUpdate(services, caller.organizationId, instance_id, setTimerUpdate, { actor: actorOf(caller), ...timer }, keyedUpdateId(setTimerUpdate, ctx));
   },
 });
 
@@ -65,11 +63,8 @@ export const timerCancel = defineProcedure({
   input: z
     .strictObject({ instance_id: z.guid(), timer_id: z.guid().optional(), name: z.string().min(1).optional(), reason: z.string().max(500).optional() })
     .refine((c) => c.timer_id === undefined || c.name === undefined, { message: 'give timer_id or name, not both', path: ['name'] }),
-  async handle({ instance_id, ...command }, { caller, services }) {
-    return sendInstanceUpdate(services, caller.organizationId, instance_id, cancelTimerUpdate, {
-      actor: actorOf(caller),
-      ...command,
-    });
+  async handle({ instance_id, ...command }, ctx) {
+    return sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, cancelTimerUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(cancelTimerUpdate, ctx));
   },
 });
 
@@ -77,10 +72,7 @@ export const timerCancel = defineProcedure({
 export const timerFire = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TIMER.FIRE.V1',
   input: z.strictObject({ instance_id: z.guid(), timer_id: z.guid() }),
-  async handle({ instance_id, ...command }, { caller, services }) {
-    return sendInstanceUpdate(services, caller.organizationId, instance_id, fireTimerUpdate, {
-      actor: actorOf(caller),
-      ...command,
-    });
+  async handle({ instance_id, ...command }, ctx) {
+    return sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, fireTimerUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(fireTimerUpdate, ctx));
   },
 });

@@ -177,8 +177,12 @@ describe('procedure contracts', () => {
   });
 
   test('a refusal gets its declared status; an undeclared code is a programming error', async () => {
-    // The runner bounds every command by the configured deadline; no Temporal call happens here.
-    const services = { config: { HERA_COMMAND_TIMEOUT_MS: 1000 }, temporal: { connection: { withDeadline: (_d: number, fn: () => unknown) => fn() } } };
+    // The runner checks the database and bounds every command by the configured deadline; neither is called on here.
+    const services = {
+      config: { HERA_COMMAND_TIMEOUT_MS: 1000 },
+      db: { ready: async () => undefined },
+      temporal: { connection: { withDeadline: (_d: number, fn: () => unknown) => fn() } },
+    };
     const run = createRunner(services as unknown as Services, [contract('HERA.UNIV.WF.X.V1', { NOPE: 409 }), contract('HERA.UNIV.WF.Y.V1')], [
       implementation('HERA.UNIV.WF.X.V1', async () => {
         throw new Refusal('NOPE', 'no');

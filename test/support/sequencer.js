@@ -6,11 +6,17 @@ const Sequencer = require('@jest/test-sequencer').default;
  * the shards: a stale number makes one shard longer, never a test wrong.
  */
 const weights = {
+  'chaos.test.ts': 69,
   'sweep.test.ts': 48,
+  'workflowTaskFailure.test.ts': 36,
+  'temporalOutage.test.ts': 30,
+  'gracefulShutdown.test.ts': 22,
+  'activityTimeouts.test.ts': 21,
   'longLived.test.ts': 19,
   'schedule.test.ts': 18,
   'admin.test.ts': 15,
   'cli.test.ts': 13,
+  'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,
 };

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import { findUser, missingTeams, replaceUser, upsertTeam, type TeamRow, type UserChange, type UserRow } from '../db/queries/directory';
 import { storeDefinitionVersion, type StoreOutcome } from '../db/queries/definitions';
+import { markInstanceEnded } from '../db/queries/instances';
 import { rotateWebhookSigning } from '../db/queries/webhookSigning';
 
 export interface OrgChange<T> {
@@ -10,7 +11,7 @@ export interface OrgChange<T> {
   change: T;
 }
 
-/** Activities for organization records outside any instance: the directory, definitions, the webhook secret. */
+/** Activities for organization records outside any running instance: the directory, definitions, the webhook secret, reconciliation. */
 export function recordActivities(db: Db) {
   return {
     async putTeam({ organizationId, actorUserId, change }: OrgChange<{ code: string; name: string }>): Promise<TeamRow> {
@@ -41,6 +42,11 @@ export function recordActivities(db: Db) {
       change,
     }: OrgChange<{ code: string; version: number } & Record<string, unknown>>): Promise<StoreOutcome> {
       return db.withOrg(organizationId, (sql) => storeDefinitionVersion(sql, organizationId, change, actorUserId));
+    },
+
+    /** An instance whose workflow ended without finishing it: its row says so (`failed`, with what Temporal said). */
+    async reconcileInstance({ organizationId, actorUserId, change }: OrgChange<{ instanceId: string; reconciled: Record<string, unknown> }>): Promise<boolean> {
+      return db.withOrg(organizationId, (sql) => markInstanceEnded(sql, organizationId, change.instanceId, change.reconciled, actorUserId));
     },
 
     /** Answers only the time: an activity's result is kept in the workflow's history, the secret must not be. */

@@ -1,5 +1,6 @@
 import { effectRetryProcedure } from './admin/effectRetry';
 import { instancePause, instanceReassign, instanceResume, instanceSlaRecalc } from './admin/instanceCommands';
+import { instanceReconcile } from './admin/reconcile';
 import { definitionsList } from './definitions/list';
 import { registerDefinition } from './definitions/register';
 import { teamPut, userPut } from './directory/put';
@@ -36,6 +37,7 @@ export const implementations = [
   instanceResume,
   instanceReassign,
   instanceSlaRecalc,
+  instanceReconcile,
   effectRetryProcedure,
   auditList,
   instanceGet,

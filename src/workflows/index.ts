@@ -1,5 +1,5 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { instanceWorkflow } from './instance';
-export { putTeamWorkflow, putUserWorkflow, registerDefinitionWorkflow, rotateWebhookSecretWorkflow } from './records';
+export { putTeamWorkflow, putUserWorkflow, reconcileInstanceWorkflow, registerDefinitionWorkflow, rotateWebhookSecretWorkflow } from './records';
 export { effectRetryWorkflow } from './effectRetry';
 export { sweepWorkflow } from './sweep';

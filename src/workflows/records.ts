@@ -4,7 +4,7 @@ import type { OrgChange } from '../activities/records';
 import type { UserChange } from '../db/queries/directory';
 
 /** Organization records outside any instance (directory, definitions, webhook secret): one short workflow per change. */
-const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'rotateWebhookSecret'>>({
+const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'rotateWebhookSecret' | 'reconcileInstance'>>({
   // One short transaction: a worker that died mid-attempt holds the request 5 s, not longer.
   startToCloseTimeout: '5s',
   // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
@@ -25,4 +25,8 @@ export function registerDefinitionWorkflow(change: OrgChange<{ code: string; ver
 
 export function rotateWebhookSecretWorkflow(change: OrgChange<Record<string, never>>) {
   return records.rotateWebhookSecret(change);
+}
+
+export function reconcileInstanceWorkflow(change: OrgChange<{ instanceId: string; reconciled: Record<string, unknown> }>) {
+  return records.reconcileInstance(change);
 }

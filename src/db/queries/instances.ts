@@ -54,6 +54,20 @@ export async function insertStepLine(sql: Sql, step: NewStepLine): Promise<void>
   );
 }
 
+/**
+ * Marks an instance `failed` whose workflow ended without finishing it (terminated, timed out, failed, gone),
+ * only while its row still says `active`; answers whether it did.
+ */
+export async function markInstanceEnded(sql: Sql, org: string, instanceId: string, reconciled: Record<string, unknown>, actor: string): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `update universal_transactions
+        set metadata = metadata || jsonb_build_object('reconciled', $3::jsonb), transaction_status = 'failed', updated_at = now(), updated_by = $4
+      where organization_id = $1 and id = $2 and transaction_type = 'WF_INSTANCE' and transaction_status = 'active'`,
+    [org, instanceId, reconciled, actor],
+  );
+  return rowCount === 1;
+}
+
 /** Merges `patch` into the header's JSON (never overwriting keys it does not name) and sets the status. */
 export async function patchInstanceHeader(
   sql: Sql,

@@ -77,6 +77,10 @@ const envSchema = z.object({
       if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a host name, address or CIDR: ${invalid.join(', ')}` });
     })
     .optional(),
+  /** The bearer token `hera wf|tasks|audit|seed|sweep` send; unset: `--token`, else `hera dev`'s saved admin token. */
+  HERA_TOKEN: z.string().min(1).optional(),
+  /** The API those commands call; unset: `--api`, else `hera dev`'s, else http://127.0.0.1:3000. */
+  HERA_API_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.

@@ -49,6 +49,10 @@ const envSchema = z.object({
   HERA_JWT_ISSUER: z.string().min(1).optional(),
   /** The `aud` every token must carry; required with HERA_JWKS_URL. */
   HERA_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** The bearer token `hera wf|tasks|audit|seed|sweep` send; unset: `--token`, else `hera dev`'s saved admin token. */
+  HERA_TOKEN: z.string().min(1).optional(),
+  /** The API those commands call; unset: `--api`, else `hera dev`'s, else http://127.0.0.1:3000. */
+  HERA_API_URL: z.url().optional(),
   /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
   HERA_SWEEP_INTERVAL: duration.default('5m'),
   /** Whether a worker creates or updates the sweep schedule when it starts (`hera schedule ensure` does it on demand). */
@@ -77,10 +81,6 @@ const envSchema = z.object({
       if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a host name, address or CIDR: ${invalid.join(', ')}` });
     })
     .optional(),
-  /** The bearer token `hera wf|tasks|audit|seed|sweep` send; unset: `--token`, else `hera dev`'s saved admin token. */
-  HERA_TOKEN: z.string().min(1).optional(),
-  /** The API those commands call; unset: `--api`, else `hera dev`'s, else http://127.0.0.1:3000. */
-  HERA_API_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.

@@ -49,6 +49,10 @@ const envSchema = z.object({
   HERA_JWT_ISSUER: z.string().min(1).optional(),
   /** The `aud` every token must carry; required with HERA_JWKS_URL. */
   HERA_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** The bearer token `hera wf|tasks|audit|seed|sweep` send; unset: `--token`, else `hera dev`'s saved admin token. */
+  HERA_TOKEN: z.string().min(1).optional(),
+  /** The API those commands call; unset: `--api`, else `hera dev`'s, else http://127.0.0.1:3000. */
+  HERA_API_URL: z.url().optional(),
   /** How often the Temporal Schedule `hera-wf-sweep` runs the SLA sweep (a duration such as 5m, 30s, 1h). */
   HERA_SWEEP_INTERVAL: duration.default('5m'),
   /** Whether a worker creates or updates the sweep schedule when it starts (`hera schedule ensure` does it on demand). */

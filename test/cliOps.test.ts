@@ -89,6 +89,7 @@ test('every command’s --help shows an example and exits 0; usage errors exit 2
     'hera wf reassign',
     'hera wf sla-recalc',
     'hera wf retry-effects',
+    'hera wf reconcile',
     'hera tasks list',
     'hera tasks claim',
     'hera tasks complete',

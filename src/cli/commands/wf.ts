@@ -173,3 +173,12 @@ instanceCommand<ApiOptions & { step: string; effect?: string[]; force?: boolean 
   .requiredOption('--step <step_id>', 'the step whose effects to retry (`hera wf get ID` lists them)')
   .option('--effect <code...>', 'only effects with these codes')
   .option('--force', 'retry effects that did not fail too');
+
+instanceCommand<ApiOptions & { dryRun?: boolean; reason?: string }>(
+  'reconcile',
+  'repair the row of an instance whose workflow ended unfinished (terminated in the Temporal UI, timed out, gone): dry run first (admin)',
+  'hera wf reconcile 0c569099-7a99-4bd0-9cd4-73f6fbc9a731 --dry-run',
+  ({ dryRun, reason }) => ({ dry_run: dryRun ?? false, reason }),
+)
+  .option('--dry-run', 'say what would change, change nothing')
+  .option('--reason <text>', 'why, for the audit trail');

@@ -16,8 +16,10 @@ export function instanceSummary({ definition, subjectRef, instanceId }: Instance
 
 /** What never changes about the instance, as Markdown for the Temporal UI's workflow page. */
 export function instanceStaticDetails({ organizationId, instanceId, definition, subjectRef, correlationId }: InstanceMetadataInput): string {
+  // The blank line: the UI's Markdown starts a list only after one.
   return [
     `**HERA instance** \`${instanceId}\``,
+    '',
     `- Organization: \`${organizationId}\``,
     `- Definition: ${definition.code} v${definition.version}`,
     `- Subject: ${subjectRef ? `${subjectRef.entity_type} ${subjectRef.entity_id}` : 'none'}`,

@@ -16,6 +16,7 @@ const weights = {
   'schedule.test.ts': 18,
   'admin.test.ts': 15,
   'cli.test.ts': 13,
+  'temporalUi.test.ts': 11,
   'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,

@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDevServer, type DevServer } from '../src/temporal/devServer';
 import { freePort } from '../src/net';
 import { instanceWorkflowId } from '../src/temporal/ids';
+import { ensureSweepSchedule, sweepScheduleId } from '../src/temporal/schedule';
 import { startHarness, type Harness, type Member, type SecondApi } from './support/harness';
 import { childWorker, pollersOn, type ChildWorker } from './support/worker';
 
@@ -14,6 +15,16 @@ import { childWorker, pollersOn, type ChildWorker } from './support/worker';
 
 const artifacts = path.resolve(__dirname, '../test-artifacts/temporal-ui');
 const chromiumPath = '/usr/bin/chromium';
+
+/** The answer of the query the UI sends for its dialogs (the SDK's built-in `__temporal_workflow_metadata`). */
+interface Handler {
+  name: string;
+  description?: string;
+}
+interface WorkflowMetadata {
+  definition: { signalDefinitions: Handler[]; updateDefinitions: Handler[]; queryDefinitions: Handler[] };
+  currentDetails: string;
+}
 
 let h: Harness;
 let admin: Member;
@@ -110,3 +121,30 @@ test('the Temporal UI lists the paused instance under HeraPaused = true; its pag
   }
   await page.close();
 }, 120_000);
+
+test('every signal, Update and query of the instance is described for the UI, each signal with an example payload; the sweep schedule is summarized', async () => {
+  const started = await api.call(admin, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
+  expect(started.status).toBe(201);
+  const client = api.system.services.temporal;
+  const handle = client.workflow.getHandle(instanceWorkflowId(admin.organizationId, started.body.instance_id));
+  // What the UI asks the workflow for its Send Signal, Update and Query dialogs.
+  const metadata = await handle.query<WorkflowMetadata>('__temporal_workflow_metadata');
+  const own = (handlers: Handler[]) => handlers.filter((d) => !d.name.startsWith('__'));
+  const { signalDefinitions, updateDefinitions, queryDefinitions } = metadata.definition;
+  expect(own(signalDefinitions).map((d) => d.name).sort()).toEqual(['pause', 'reassign', 'resume']);
+  for (const signal of own(signalDefinitions)) {
+    const example = /Payload: (\{.*\})$/.exec(signal.description ?? '');
+    expect([signal.name, example && JSON.parse(example[1])]).toEqual([signal.name, expect.objectContaining({ actor: expect.any(String) })]);
+  }
+  const undescribed = [...own(updateDefinitions), ...own(queryDefinitions)].filter((d) => !d.description);
+  expect(undescribed).toEqual([]);
+  expect(own(updateDefinitions)).toHaveLength(17);
+  expect(metadata.currentDetails).toContain('**State:** ACTIVE (active)');
+  // No subject: the summary is the definition code and the instance id.
+  const described = await handle.describe();
+  expect(await described.staticSummary()).toBe(`TEST_ADMIN_WORKFLOW · ${started.body.instance_id}`);
+
+  await ensureSweepSchedule(client, { taskQueue: 'temporal-ui-schedule', interval: '5m' });
+  const schedule = await client.schedule.getHandle(sweepScheduleId).describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', staticSummary: 'SLA sweep · every 5m' });
+});

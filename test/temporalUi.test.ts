@@ -5,6 +5,7 @@ import { startDevServer, type DevServer } from '../src/temporal/devServer';
 import { freePort } from '../src/net';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { ensureSweepSchedule, sweepScheduleId } from '../src/temporal/schedule';
+import { signalDescriptions } from '../src/workflows/instance/descriptions';
 import { startHarness, type Harness, type Member, type SecondApi } from './support/harness';
 import { childWorker, pollersOn, type ChildWorker } from './support/worker';
 
@@ -84,7 +85,7 @@ async function shownInFrames(page: Page, texts: string[]): Promise<void> {
   throw new Error(`the Temporal UI does not show ${JSON.stringify(missing)}`);
 }
 
-test('the Temporal UI lists the paused instance under HeraPaused = true; its page shows its summary, its details, its state and why and by whom it is paused', async () => {
+test('the Temporal UI lists the paused instance under HeraPaused = true; its page shows its summary, its details, its state and why and by whom it is paused; Send Signal describes each signal', async () => {
   const started = await api.call(admin, '/api/v1/workflows', {
     definition_code: 'TEST_ADMIN_WORKFLOW',
     initial_state: 'ACTIVE',
@@ -119,6 +120,16 @@ test('the Temporal UI lists the paused instance under HeraPaused = true; its pag
   } finally {
     await page.screenshot({ path: path.join(artifacts, 'paused-instance.png'), fullPage: true });
   }
+
+  // The Send Signal dialog lists each signal with what it does and a payload to type.
+  await page.getByRole('button', { name: /More Actions/ }).click();
+  await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
+  await page.getByTestId('signal-select-button').filter({ visible: true }).click();
+  const options = page.getByRole('option').filter({ visible: true });
+  await options.first().waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'send-signal.png'), fullPage: true });
+  const shown = (await options.allInnerTexts()).map((text) => text.replace(/\s+/g, ' '));
+  for (const [name, description] of Object.entries(signalDescriptions)) expect(shown).toContain(`${name} ${description}`);
   await page.close();
 }, 120_000);
 

@@ -10,6 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
+# test/temporalUi.test.ts drives the Temporal UI in Debian's Chromium: installed here, never skipped.
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Chromium is missing and installing it needs root: run 'sudo apt-get install -y chromium', then again" >&2
+    exit 1
+  fi
+  apt-get update && apt-get install -y chromium
+fi
 TEMPORAL_CLI="$(node bin/hera.js temporal cli-path)"
 export TEMPORAL_CLI
 npx tsc --noEmit -p .

@@ -15,7 +15,15 @@ function sweepSchedule({ taskQueue, interval }: SweepScheduleSettings): Schedule
   return {
     scheduleId: sweepScheduleId,
     spec: { intervals: [{ every: interval }] },
-    action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', workflowId: sweepScheduleId, taskQueue, args: [input] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'sweepWorkflow',
+      workflowId: sweepScheduleId,
+      taskQueue,
+      args: [input],
+      // What the Temporal UI lists each scheduled run by.
+      staticSummary: `SLA sweep · every ${interval}`,
+    },
     // A run still going when the next one is due is left alone; missed runs are not made up, the next one covers them.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     memo: { description: 'HERA SLA sweep: SLA warnings and escalations, late timers, overdue tasks' },

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
 import { effectOptions, persistenceOptions, type EffectActivities, type EffectRecordActivities } from './instance/context';
 import type { EffectRetry } from './machine';
 import type { EffectRetryAnswer, EffectRetryRequest } from './messages';
@@ -8,7 +8,7 @@ import type { EffectRetryAnswer, EffectRetryRequest } from './messages';
  * policy and its original id, so a webhook sees the same Idempotency-Key. Successes leave `effects_failed`.
  */
 export async function retryStepEffects(
-  acts: { effectRecords: EffectRecordActivities; effects: EffectActivities },
+  acts: { effectRecords: EffectRecordActivities; effects: ActivityInterfaceFor<EffectActivities> },
   organizationId: string,
   request: Pick<EffectRetryRequest, 'step_id' | 'effect_filter'>,
 ): Promise<EffectRetryAnswer> {
@@ -23,7 +23,7 @@ export async function retryStepEffects(
   for (const effect of chosen) {
     await records.reopenEffect({ organizationId, effectId: effect.effect_id });
     try {
-      await effects.executeEffect({
+      await effects.executeEffect.executeWithOptions({ summary: `retry effect ${effect.effect_smart_code} ${effect.effect_id}` }, [{
         organizationId,
         effectId: effect.effect_id,
         instanceId: effect.instance_id,
@@ -32,7 +32,7 @@ export async function retryStepEffects(
         params: effect.params,
         instance: { instance_id: effect.instance_id },
         step: { step_id: request.step_id, retry: true },
-      });
+      }]);
       await records.clearFailedEffect({ organizationId, stepId: request.step_id, code: effect.effect_smart_code });
       successful.push(effect.effect_smart_code);
     } catch (error) {

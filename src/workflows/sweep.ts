@@ -74,7 +74,9 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepReport> {
     try {
       // The instance budget caps the SLA batch itself, so a run looks at exactly `max_instances_per_run`.
       const budget = job === 'sla' && input.max_instances_per_run !== undefined ? input.max_instances_per_run - progress.instancesSeen : batch;
-      result = await sweepBatch({ job, organizationId: position.organizationId, asOf: progress.asOf, dryRun, limit: Math.min(batch, budget), after: position.after });
+      const summary = `sweep ${job} · organization ${position.organizationId}${dryRun ? ' (dry run)' : ''}`;
+      const request = { job, organizationId: position.organizationId, asOf: progress.asOf, dryRun, limit: Math.min(batch, budget), after: position.after };
+      result = await sweepBatch.executeWithOptions({ summary }, [request]);
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       // The organization's job is retried by the next run; the others go on.

@@ -18,6 +18,7 @@ const weights = {
   'cli.test.ts': 13,
   'operations.test.ts': 30,
   'cliOps.test.ts': 70,
+  'temporalUi.test.ts': 11,
   'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,

@@ -7,6 +7,7 @@ import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { endedBeforeAnswer, refusalEndingWorkflow, rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
+import { instanceStaticDetails, instanceSummary } from '../../temporal/instanceMetadata';
 import type { instanceWorkflow } from '../../workflows/instance';
 import { chooseStartState } from '../../workflows/machine';
 import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
@@ -52,6 +53,7 @@ export const start = defineProcedure({
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
     const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     const workflowId = instanceWorkflowId(org, instanceId);
+    const metadata = { organizationId: org, instanceId, definition, subjectRef: input.subject_ref ?? null, correlationId };
     try {
       const reply = await services.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         args: [requestHash],
@@ -74,6 +76,9 @@ export const start = defineProcedure({
               historyLimit: services.config.HERA_HISTORY_LIMIT,
             },
           ],
+          // What the Temporal UI lists and shows the instance by.
+          staticSummary: instanceSummary(metadata),
+          staticDetails: instanceStaticDetails(metadata),
           memo: {
             definition_code: definition.code,
             definition_version: definition.version,

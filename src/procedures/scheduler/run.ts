@@ -63,6 +63,7 @@ export const schedulerRun = defineProcedure({
           taskQueue: services.config.HERA_TASK_QUEUE,
           args: [sweep],
           memo: { request_hash: requestHash, idempotency_key: runKey },
+          staticSummary: `SLA sweep · on demand${input.dry_run ? ' (dry run)' : ''} · organization ${caller.organizationId}`,
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });

@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { HeraActivities } from '../../activities';
 import type { PinnedDefinition } from '../../definitions/schema';
 import { effectRetry, type EffectRetry } from '../machine';
@@ -19,13 +19,14 @@ export type EffectActivities = Pick<HeraActivities, 'executeEffect'>;
 /** Every activity the instance workflow calls; a stand-in for tests implements exactly these. */
 export type InstanceActivities = RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities & EffectActivities;
 
+/** The activity proxies: a call may add options of its own, such as the summary the UI's timeline shows. */
 export interface InstanceActs {
-  records: RecordActivities;
-  timers: TimerActivities;
-  tasks: TaskActivities;
-  directory: DirectoryActivities;
-  effectRecords: EffectRecordActivities;
-  effects: EffectActivities;
+  records: ActivityInterfaceFor<RecordActivities>;
+  timers: ActivityInterfaceFor<TimerActivities>;
+  tasks: ActivityInterfaceFor<TaskActivities>;
+  directory: ActivityInterfaceFor<DirectoryActivities>;
+  effectRecords: ActivityInterfaceFor<EffectRecordActivities>;
+  effects: ActivityInterfaceFor<EffectActivities>;
 }
 
 /**
@@ -53,8 +54,11 @@ export interface Serialize {
   readonly busy: boolean;
 }
 
-/** Handlers interleave at every `await` (TRAPS): each change to the instance waits for the one before it. */
-function serializer(): Serialize {
+/**
+ * Handlers interleave at every `await` (TRAPS): each change to the instance waits for the one before it.
+ * `settled` runs after each piece of work, done or failed.
+ */
+function serializer(settled: () => void): Serialize {
   let tail: Promise<unknown> = Promise.resolve();
   let pending = 0;
   const serialize = <T>(work: () => Promise<T>): Promise<T> => {
@@ -63,6 +67,7 @@ function serializer(): Serialize {
     // Counted on a side branch: the chain itself keeps the timing recorded histories replay with.
     const done = () => {
       pending -= 1;
+      settled();
     };
     run.then(done, done);
     tail = run.catch(() => undefined);
@@ -82,13 +87,15 @@ export interface InstanceContext {
 }
 
 export function createContext(input: InstanceInput, state: InstanceState): InstanceContext {
+  // Every change to the instance runs in the serializer: after each, the UI's current details are redrawn.
+  state.showDetails();
   const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
   return {
     input,
     definition: input.definition,
     organizationId: input.organizationId,
     state,
-    serialize: serializer(),
+    serialize: serializer(() => state.showDetails()),
     acts: {
       records: persistence,
       timers: persistence,

@@ -24,7 +24,8 @@ export async function runEffect(
 ): Promise<void> {
   state.pendingEffects += 1;
   try {
-    await acts.effects.executeEffect({ ...effect, organizationId, instanceId: instance.instance_id, stepId: step.step_id, instance: { ...instance }, step });
+    const summary = `effect ${effect.code} ${effect.effectId}`;
+    await acts.effects.executeEffect.executeWithOptions({ summary }, [{ ...effect, organizationId, instanceId: instance.instance_id, stepId: step.step_id, instance: { ...instance }, step }]);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     await acts.effectRecords.settleFailedEffect({ organizationId, effectId: effect.effectId, stepId: step.step_id, code: effect.code });

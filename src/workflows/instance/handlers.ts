@@ -26,6 +26,7 @@ import {
 } from '../messages';
 import * as check from './checks';
 import type { InstanceContext } from './context';
+import { queryDescriptions, signalDescriptions, updateDescriptions } from './descriptions';
 import { fromSignal, pause, procedures, reassign, recalculateSla, resume, retryEffects } from './operations';
 import { checkSla } from './slaCheck';
 import { claimTask, completeTask, createTask, escalateOverdueTask, escalateTask, reassignTask } from './tasks';
@@ -49,7 +50,7 @@ export function registerHandlers(ctx: InstanceContext): void {
   const { state, serialize } = ctx;
   /** A serialized Update whose validator is `validate`. */
   const update = <R, A>(definition: UpdateDefinition<R, [A]>, validate: (arg: A) => unknown, work: (ctx: InstanceContext, arg: A) => Promise<R>) =>
-    setHandler(definition, (arg: A) => serialize(() => work(ctx, arg)), { validator: (arg: A) => void validate(arg) });
+    setHandler(definition, (arg: A) => serialize(() => work(ctx, arg)), { validator: (arg: A) => void validate(arg), description: updateDescriptions[definition.name as keyof typeof updateDescriptions] });
 
   /**
    * A task the database already holds may not be the workflow's yet: the command that creates it commits the
@@ -61,8 +62,8 @@ export function registerHandlers(ctx: InstanceContext): void {
     validate();
   };
 
-  setHandler(snapshotQuery, () => state.snapshot);
-  setHandler(awaitCreatedUpdate, () => awaitCreated(ctx), { validator: (hash) => check.createdCheck(ctx, hash) });
+  setHandler(snapshotQuery, () => state.snapshot, { description: queryDescriptions.snapshot });
+  setHandler(awaitCreatedUpdate, () => awaitCreated(ctx), { validator: (hash) => check.createdCheck(ctx, hash), description: updateDescriptions.awaitCreated });
   update(advanceUpdate, (r) => check.advanceCheck(ctx, r), advance);
   update(setTimerUpdate, (r) => check.setTimerCheck(ctx, r), setTimer);
   update(cancelTimerUpdate, (r) => check.cancelChoice(state, r), cancelTimers);
@@ -75,12 +76,12 @@ export function registerHandlers(ctx: InstanceContext): void {
   update(pauseUpdate, () => check.pauseCheck(state), pause);
   update(resumeUpdate, () => check.resumeCheck(state), resume);
   update(reassignUpdate, (c) => check.reassignCheck(state, c), reassign);
-  setHandler(pauseSignal, fromSignal(ctx, procedures.pause, pause));
-  setHandler(resumeSignal, fromSignal(ctx, procedures.resume, resume));
-  setHandler(reassignSignal, fromSignal(ctx, procedures.reassign, reassign));
+  setHandler(pauseSignal, fromSignal(ctx, procedures.pause, pause), { description: signalDescriptions.pause });
+  setHandler(resumeSignal, fromSignal(ctx, procedures.resume, resume), { description: signalDescriptions.resume });
+  setHandler(reassignSignal, fromSignal(ctx, procedures.reassign, reassign), { description: signalDescriptions.reassign });
   update(slaRecalcUpdate, (r) => check.slaRecalcCheck(ctx, r), recalculateSla);
   update(reassignTaskUpdate, (r) => taskCheck(r, () => check.reassignTaskCheck(state, r)), reassignTask);
   update(checkSlaUpdate, (r) => check.slaCheck(state, r), checkSla);
   // Not serialized as a whole: see `retryEffects`.
-  setHandler(retryEffectsUpdate, (r) => retryEffects(ctx, r));
+  setHandler(retryEffectsUpdate, (r) => retryEffects(ctx, r), { description: updateDescriptions.retryEffects });
 }

@@ -40,7 +40,7 @@ async function createRecord(ctx: InstanceContext): Promise<void> {
   state.announce(input);
   const startedMs = Date.parse(snapshot.created_at);
   const { timersSet, tasksCreated } = state.active ? onEnter(input.definition, snapshot.instance_id, snapshot.current_state, startedMs) : { timersSet: [], tasksCreated: [] };
-  await ctx.acts.records.createInstanceRecord({
+  await ctx.acts.records.createInstanceRecord.executeWithOptions({ summary: `persist start in ${snapshot.current_state}` }, [{
     snapshot,
     stepId: uuid4(),
     actorUserId: input.actor.userId,
@@ -50,7 +50,7 @@ async function createRecord(ctx: InstanceContext): Promise<void> {
     timersSet,
     tasksCreated,
     sla: { duration_ms: state.slaClock().durationMs, check_at: nextSlaCheck(state.slaClock()) },
-  });
+  }]);
   state.setCreated(timersSet, tasksCreated);
 }
 

@@ -44,7 +44,7 @@ export async function recordNote(
   const { acts, organizationId, state } = ctx;
   const at = iso(Date.now());
   const actorUserId = command.actor.userId;
-  await acts.records.recordAdminChange({
+  await acts.records.recordAdminChange.executeWithOptions({ summary: `persist ${extra.procedure} in ${state.snapshot.current_state}` }, [{
     organizationId,
     instanceId: state.snapshot.instance_id,
     stepId: uuid4(),
@@ -71,7 +71,7 @@ export async function recordNote(
     tasksUpdated: extra.tasksUpdated ?? [],
     notifications: extra.notifications ?? [],
     audit: command.audit ? auditOf(ctx, extra.procedure, command, 'SUCCESS', null) : null,
-  });
+  }]);
   state.appendStep(at);
   return at;
 }

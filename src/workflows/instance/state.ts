@@ -1,4 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PinnedDefinition } from '../../definitions/schema';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
@@ -6,6 +6,7 @@ import { heraDefinitionCode, heraOrganizationId, heraOwner, heraPaused, heraSlaA
 import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, type SlaClock, type SlaDecision } from '../sla';
+import { currentDetails } from './details';
 import { newSnapshot, type StateEntry } from './records';
 
 type IdempotentAnswer = { requestHash: string; answer: AdvanceAnswer };
@@ -131,6 +132,11 @@ export class InstanceState {
     this.wake = false;
   }
 
+  /** Shows the instance as it is now on the Temporal UI's workflow page (current details: no history event). */
+  showDetails(): void {
+    setCurrentDetails(currentDetails(this.snapshot, this.openTasks(), this.pendingTimers()));
+  }
+
   /** Announces a new instance to Temporal's visibility (the UI's filters). */
   announce(input: InstanceInput): void {
     upsertSearchAttributes([
@@ -163,6 +169,7 @@ export class InstanceState {
     for (const timer of timers) this.timers.set(timer.timer_id, timer);
     this.addTasks(tasks);
     this.created = true;
+    this.showDetails();
   }
 
   cancelTimers(timers: TimerRecord[], at: string, reason: string | null): void {

@@ -71,7 +71,8 @@ async function fire(ctx: InstanceContext, timer: TimerRecord, actor: Actor): Pro
   const { acts, organizationId } = ctx;
   timer.status = 'FIRING';
   const at = iso(Date.now());
-  const claimed = await acts.timers.moveTimerFromPending({ organizationId, timerId: timer.timer_id, to: 'FIRING', patch: { firing_at: at } });
+  const claim = { organizationId, timerId: timer.timer_id, to: 'FIRING' as const, patch: { firing_at: at } };
+  const claimed = await acts.timers.moveTimerFromPending.executeWithOptions({ summary: `fire timer ${timer.name}` }, [claim]);
   if (!claimed) {
     timer.status = 'FIRED';
     refuse('TIMER_ALREADY_FIRED', 'the timer was already taken', { timer_id: timer.timer_id });
@@ -88,7 +89,8 @@ async function fire(ctx: InstanceContext, timer: TimerRecord, actor: Actor): Pro
     timer.status = 'FAILED';
   }
   timer.fired_at = at;
-  await acts.timers.settleTimer({ organizationId, timerId: timer.timer_id, status: timer.status as 'FIRED' | 'FAILED', patch: { fired_at: at, execution_result: result } });
+  const settle = { organizationId, timerId: timer.timer_id, status: timer.status as 'FIRED' | 'FAILED', patch: { fired_at: at, execution_result: result } };
+  await acts.timers.settleTimer.executeWithOptions({ summary: `settle timer ${timer.name} ${timer.status}` }, [settle]);
   return timerAnswer(timer, result);
 }
 

@@ -35,7 +35,7 @@ export async function advance(ctx: InstanceContext, request: AdvanceRequest, not
     timers_set: timersSet.map((t) => t.name),
     timers_cancelled: cancelled.map((t) => t.name),
   };
-  const outcome = await acts.records.applyTransition({
+  const outcome = await acts.records.applyTransition.executeWithOptions({ summary: `persist ${transition.from} → ${transition.to}` }, [{
     organizationId,
     instanceId,
     guards: transition.guards,
@@ -67,7 +67,7 @@ export async function advance(ctx: InstanceContext, request: AdvanceRequest, not
     timersCancelled: cancelled.map((t) => t.timer_id),
     timersSet,
     tasksCreated,
-  });
+  }]);
   if (!outcome.applied) {
     const failed = outcome.guards.find((g) => !g.passed);
     refuse('GUARD_FAILED', `guard ${failed?.code} failed: ${failed?.reason}`, { guards: outcome.guards });

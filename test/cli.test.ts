@@ -163,6 +163,16 @@ async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 
   };
 }
 
+/** Runs `expectations`; if one fails, stops `dev` before passing the failure on. */
+async function expectWhileRunning(dev: DevRun, expectations: () => Promise<void>): Promise<void> {
+  try {
+    await expectations();
+  } catch (failure) {
+    await dev.stop();
+    throw failure;
+  }
+}
+
 describe('hera dev', () => {
   test('serves the API and the Temporal UI, prints only its summary and working examples (the bundler with LOG_LEVEL=debug), lists the demo instance, stops cleanly on Ctrl-C and reuses its data', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'hera-dev-'));
@@ -172,21 +182,24 @@ describe('hera dev', () => {
     const first = await startDev(home, ports);
     expect(first.info.api).toBe(`http://127.0.0.1:${ports.api}`);
     // What a person reads: the summary first and nothing before it (no bundler report), its URLs and token.
-    expect(first.output).not.toMatch(/webpack|asset workflow-bundle|Workflow bundle created/);
-    expect(first.output.startsWith('HERA Workflow Ops is running')).toBe(true);
-    for (const line of [`API          ${first.info.api}`, `Temporal UI  ${first.info.temporal_ui}`, `Admin token  ${first.info.admin_token}`]) {
-      expect(first.stdout).toContain(line);
-    }
-    // One line per example, each working as printed.
-    const lines = first.stdout.split('\n');
-    const [exportToken, listAll, listPaused, uiPaused, docs] = lines.slice(lines.indexOf('Try') + 1).filter(Boolean).map((l) => l.trim());
-    expect(exportToken).toMatch(/^export HERA_TOKEN=/);
-    const shell = async (command: string) => JSON.parse((await run('sh', ['-c', `${exportToken}\n${command}`], { env: cleanEnv({}) })).stdout);
-    expect((await shell(listAll)).instances).toEqual([expect.objectContaining({ definition_code: 'LEAVE_APPROVAL' })]);
-    expect(await shell(listPaused)).toMatchObject({ instances: [] });
-    const url = (line: string) => line.replace(/\s+#.*$/, '');
-    expect(url(uiPaused)).toBe(`${first.info.temporal_ui}/namespaces/default/workflows?query=HeraPaused%20%3D%20true`);
-    for (const page of [uiPaused, docs]) expect({ page, status: (await fetch(url(page))).status }).toEqual({ page, status: 200 });
+    // A failed expectation stops it, so no server outlives the test.
+    await expectWhileRunning(first, async () => {
+      expect(first.output).not.toMatch(/webpack|asset workflow-bundle|Workflow bundle created/);
+      expect(first.output.startsWith('HERA Workflow Ops is running')).toBe(true);
+      for (const line of [`API          ${first.info.api}`, `Temporal UI  ${first.info.temporal_ui}`, `Admin token  ${first.info.admin_token}`]) {
+        expect(first.stdout).toContain(line);
+      }
+      // One line per example, each working as printed.
+      const lines = first.stdout.split('\n');
+      const [exportToken, listAll, listPaused, uiPaused, docs] = lines.slice(lines.indexOf('Try') + 1).filter(Boolean).map((l) => l.trim());
+      expect(exportToken).toMatch(/^export HERA_TOKEN=/);
+      const shell = async (command: string) => JSON.parse((await run('sh', ['-c', `${exportToken}\n${command}`], { env: cleanEnv({}) })).stdout);
+      expect((await shell(listAll)).instances).toEqual([expect.objectContaining({ definition_code: 'LEAVE_APPROVAL' })]);
+      expect(await shell(listPaused)).toMatchObject({ instances: [] });
+      const url = (line: string) => line.replace(/\s+#.*$/, '');
+      expect(url(uiPaused)).toBe(`${first.info.temporal_ui}/namespaces/default/workflows?query=HeraPaused%20%3D%20true`);
+      for (const page of [uiPaused, docs]) expect({ page, status: (await fetch(url(page))).status }).toEqual({ page, status: 200 });
+    });
     // The API (its demo admin token printed) listens on loopback only: not on this machine's other addresses.
     const external = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
     expect(external.length).toBeGreaterThan(0);
@@ -226,9 +239,9 @@ describe('hera dev', () => {
 
     // LOG_LEVEL=debug shows the bundler's report again.
     const second = await startDev(home, ports, { LOG_LEVEL: 'debug' });
-    expect(second.output).toMatch(/asset workflow-bundle/);
-    expect(second.output).toMatch(/Workflow bundle created/);
     try {
+      expect(second.output).toMatch(/asset workflow-bundle/);
+      expect(second.output).toMatch(/Workflow bundle created/);
       expect(second.info.organization_id).toBe(first.info.organization_id);
       expect(await list(second.info)).toEqual(demo);
       // The Temporal side survived the restart too: the demo workflow is still running.

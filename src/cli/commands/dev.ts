@@ -98,7 +98,7 @@ export const devCommand = new Command('dev')
       if (!process.env.TEMPORAL_ADDRESS) {
         const port = Number(options.temporalPort);
         const server = await startDevServer({
-          cliPath: resolveTemporalCli({ log: (line) => logger.info(line) }),
+          cliPath: await resolveTemporalCli({ log: (line) => logger.info(line) }),
           port,
           uiPort: options.uiPort ? Number(options.uiPort) : port + 1000,
           dbFile: path.join(heraHome, 'temporal.db'),

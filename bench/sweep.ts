@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     .option('--due <n>', 'real instances whose SLA the sweep finds breached', (v) => Number(v), 1000)
     .parse()
     .opts<{ instances: number; due: number }>();
-  const temporal = await startDevServer({ cliPath: resolveTemporalCli(), port: await freePort() });
+  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort() });
   const config = loadConfig({
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,

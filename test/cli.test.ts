@@ -110,18 +110,28 @@ async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 
 interface DevRun {
   info: { api: string; temporal_ui: string; temporal_address: string; organization_id: string; admin_token: string };
+  /** stdout and stderr up to the summary, and stdout alone. */
+  output: string;
+  stdout: string;
   stop(): Promise<number | null>;
 }
 
-/** Runs `hera dev` in `home` on the given ports until it prints its summary. */
-async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 'pg', number>): Promise<DevRun> {
+/**
+ * Runs `hera dev` in `home` on the given ports until it prints its summary. It bundles the workflow code from
+ * source, as on a developer's machine, so what the bundler prints shows.
+ */
+async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 'pg', number>, extra: Record<string, string> = {}): Promise<DevRun> {
+  const env = cleanEnv({ HERA_HOME: home, HERA_EMBEDDED_PG_PORT: String(ports.pg), ...extra });
+  for (const name of ['HERA_WORKFLOW_BUNDLE', 'LOG_LEVEL']) if (!(name in extra)) delete env[name];
   const child = spawn(
     process.execPath,
     [hera, 'dev', '--port', String(ports.api), '--temporal-port', String(ports.temporal), '--ui-port', String(ports.ui)],
-    { env: cleanEnv({ HERA_HOME: home, HERA_EMBEDDED_PG_PORT: String(ports.pg), LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let output = '';
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hera dev did not start:\n${output}`)), 150_000);
     const collect = (chunk: Buffer) => {
@@ -142,6 +152,8 @@ async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 
   child.stderr!.on('data', keep);
   return {
     info: JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')),
+    output,
+    stdout,
     stop: async () => {
       child.kill('SIGINT');
       const code = await exited;
@@ -151,14 +163,43 @@ async function startDev(home: string, ports: Record<'api' | 'temporal' | 'ui' | 
   };
 }
 
+/** Runs `expectations`; if one fails, stops `dev` before passing the failure on. */
+async function expectWhileRunning(dev: DevRun, expectations: () => Promise<void>): Promise<void> {
+  try {
+    await expectations();
+  } catch (failure) {
+    await dev.stop();
+    throw failure;
+  }
+}
+
 describe('hera dev', () => {
-  test('serves the API and the Temporal UI, lists the demo instance, stops cleanly on Ctrl-C and reuses its data', async () => {
+  test('serves the API and the Temporal UI, prints only its summary and working examples (the bundler with LOG_LEVEL=debug), lists the demo instance, stops cleanly on Ctrl-C and reuses its data', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'hera-dev-'));
     chmodSync(home, 0o755);
     const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
 
     const first = await startDev(home, ports);
     expect(first.info.api).toBe(`http://127.0.0.1:${ports.api}`);
+    // What a person reads: the summary first and nothing before it (no bundler report), its URLs and token.
+    // A failed expectation stops it, so no server outlives the test.
+    await expectWhileRunning(first, async () => {
+      expect(first.output).not.toMatch(/webpack|asset workflow-bundle|Workflow bundle created/);
+      expect(first.output.startsWith('HERA Workflow Ops is running')).toBe(true);
+      for (const line of [`API          ${first.info.api}`, `Temporal UI  ${first.info.temporal_ui}`, `Admin token  ${first.info.admin_token}`]) {
+        expect(first.stdout).toContain(line);
+      }
+      // One line per example, each working as printed.
+      const lines = first.stdout.split('\n');
+      const [exportToken, listAll, listPaused, uiPaused, docs] = lines.slice(lines.indexOf('Try') + 1).filter(Boolean).map((l) => l.trim());
+      expect(exportToken).toMatch(/^export HERA_TOKEN=/);
+      const shell = async (command: string) => JSON.parse((await run('sh', ['-c', `${exportToken}\n${command}`], { env: cleanEnv({}) })).stdout);
+      expect((await shell(listAll)).instances).toEqual([expect.objectContaining({ definition_code: 'LEAVE_APPROVAL' })]);
+      expect(await shell(listPaused)).toMatchObject({ instances: [] });
+      const url = (line: string) => line.replace(/\s+#.*$/, '');
+      expect(url(uiPaused)).toBe(`${first.info.temporal_ui}/namespaces/default/workflows?query=HeraPaused%20%3D%20true`);
+      for (const page of [uiPaused, docs]) expect({ page, status: (await fetch(url(page))).status }).toEqual({ page, status: 200 });
+    });
     // The API (its demo admin token printed) listens on loopback only: not on this machine's other addresses.
     const external = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
     expect(external.length).toBeGreaterThan(0);
@@ -196,8 +237,11 @@ describe('hera dev', () => {
     expect(await first.stop()).toBe(0);
     for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
 
-    const second = await startDev(home, ports);
+    // LOG_LEVEL=debug shows the bundler's report again.
+    const second = await startDev(home, ports, { LOG_LEVEL: 'debug' });
     try {
+      expect(second.output).toMatch(/asset workflow-bundle/);
+      expect(second.output).toMatch(/Workflow bundle created/);
       expect(second.info.organization_id).toBe(first.info.organization_id);
       expect(await list(second.info)).toEqual(demo);
       // The Temporal side survived the restart too: the demo workflow is still running.

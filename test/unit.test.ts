@@ -1,10 +1,13 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { auditedInput } from '../src/procedures/auditInput';
 import { loadDefinitionCatalog } from '../src/definitions/catalog';
 import { definitionSchema, pinDefinition } from '../src/definitions/schema';
 import { passesGate } from '../src/procedures/roles';
 import { decodeCursor, encodeCursor } from '../src/procedures/pagination';
-import { resolveTemporalCli } from '../src/temporal/cli';
+import { cachedCliName, resolveTemporalCli } from '../src/temporal/cli';
 import { devServerArgs } from '../src/temporal/devServer';
 import { z } from 'zod';
 import { evaluateGuard } from '../src/definitions/guards';
@@ -141,15 +144,67 @@ test('the dev server is started with every search attribute and the update flags
 });
 
 describe('Temporal CLI resolution', () => {
-  test('without the CLI and without Go it fails saying how to install it', () => {
-    expect(() => resolveTemporalCli({ env: { PATH: '/nonexistent' }, goFallbacks: [] })).toThrow(
-      /Go is not installed.*go install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
+  /** A scratch dir with an executable shell script `name` in it that prints `output`. */
+  const script = (dir: string, name: string, output = '') => {
+    const file = path.join(dir, name);
+    writeFileSync(file, `#!/bin/sh\necho '${output}'\n`, { mode: 0o755 });
+    return file;
+  };
+  const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'hera-cli-'));
+  const refuse = jest.fn(async () => {
+    throw new Error('getaddrinfo ENOTFOUND temporal.download');
+  });
+  const noGo = jest.fn(() => {
+    throw new Error('go install must not run');
+  });
+  beforeEach(() => jest.clearAllMocks());
+
+  test('without the CLI, with its download refused and without Go it fails saying how to install it', async () => {
+    await expect(resolveTemporalCli({ env: { PATH: '/nonexistent' }, goFallbacks: [], cacheDir: scratch(), download: refuse })).rejects.toThrow(
+      /download failed \(getaddrinfo ENOTFOUND temporal\.download\) and Go is not installed.*go install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
     );
   });
 
-  test('TEMPORAL_CLI wins, and must name an executable', () => {
-    expect(resolveTemporalCli({ env: { TEMPORAL_CLI: process.execPath, PATH: '' }, goFallbacks: [] })).toBe(process.execPath);
-    expect(() => resolveTemporalCli({ env: { TEMPORAL_CLI: '/nonexistent/temporal' } })).toThrow(/not an executable/);
+  test('TEMPORAL_CLI wins, and must name an executable', async () => {
+    expect(await resolveTemporalCli({ env: { TEMPORAL_CLI: process.execPath, PATH: '' }, goFallbacks: [], download: refuse })).toBe(process.execPath);
+    await expect(resolveTemporalCli({ env: { TEMPORAL_CLI: '/nonexistent/temporal' } })).rejects.toThrow(/not an executable/);
+    expect(refuse).not.toHaveBeenCalled();
+  });
+
+  test('a CLI in the download cache is used without downloading or Go', async () => {
+    const cache = scratch();
+    const cached = script(cache, cachedCliName);
+    expect(cachedCliName).toMatch(/^temporal-sdk-typescript-1\.\d+\.\d+$/);
+    expect(await resolveTemporalCli({ env: { PATH: '' }, goFallbacks: [], cacheDir: cache, download: refuse, goInstall: noGo })).toBe(cached);
+    expect(refuse).not.toHaveBeenCalled();
+    expect(noGo).not.toHaveBeenCalled();
+  });
+
+  test('without a CLI it downloads one into the cache, and says so', async () => {
+    const cache = scratch();
+    const lines: string[] = [];
+    const download = jest.fn(async (dest: string) => void script(path.dirname(dest), path.basename(dest)));
+    const cli = await resolveTemporalCli({ env: { PATH: '' }, goFallbacks: [], cacheDir: cache, download, goInstall: noGo, log: (l) => lines.push(l) });
+    expect(cli).toBe(path.join(cache, cachedCliName));
+    expect(download).toHaveBeenCalledWith(cli);
+    expect(lines).toEqual([expect.stringMatching(/^downloading the Temporal CLI/), `Temporal CLI downloaded: ${cli}`]);
+  });
+
+  test('a refused download falls back to go install, and says so', async () => {
+    const [bin, gopath] = [scratch(), scratch()];
+    const go = script(bin, 'go', gopath);
+    const built = path.join(gopath, 'bin', 'temporal');
+    const install = jest.fn(() => {
+      mkdirSync(path.dirname(built));
+      script(path.dirname(built), 'temporal');
+    });
+    const lines: string[] = [];
+    const cli = await resolveTemporalCli({ env: { PATH: bin }, cacheDir: scratch(), download: refuse, goInstall: install, log: (l) => lines.push(l) });
+    expect(cli).toBe(built);
+    expect(install).toHaveBeenCalledWith(go);
+    expect(lines[1]).toBe(
+      'the Temporal CLI download failed (getaddrinfo ENOTFOUND temporal.download); building it instead: go install github.com/temporalio/cli/cmd/temporal@v1.5.1 (first time only, takes minutes)',
+    );
   });
 });
 

@@ -56,7 +56,7 @@ export class Cluster {
     // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the scratch dir.
     chmodSync(this.scratch, 0o755);
     chmodSync(path.join(this.scratch, 'pg'), 0o755);
-    const cliPath = resolveTemporalCli();
+    const cliPath = await resolveTemporalCli();
     [this.pgPort, this.temporalPort] = [await freePort(), await freePort()];
     const bundle = path.join(this.scratch, 'workflows.js');
     await Promise.all([
@@ -102,7 +102,8 @@ export class Cluster {
     this.timeline.event(`api on ${this.apiUrl}, pids api=${this.api.pid} workers=${this.workers.map((w) => w.pid).join(',')}`);
   }
 
-  private async startTemporal(cliPath = resolveTemporalCli()): Promise<void> {
+  private async startTemporal(cliPath?: string): Promise<void> {
+    cliPath ??= await resolveTemporalCli();
     this.temporal = await startDevServer({ cliPath, port: this.temporalPort, dbFile: this.temporalDbFile });
     const child = this.temporal.process;
     child.once('exit', (code, signal) => {

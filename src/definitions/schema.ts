@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { durationSchema } from './duration';
 
 /** A guard or effect reference: a smart code, or a smart code with parameters. */
 export const refSchema = z.union([
   z.string().min(1),
   z.strictObject({ code: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }),
 ]);
-
-const durationSchema = z.string().regex(/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'ISO-8601 duration');
 
 const taskTemplateSchema = z.strictObject({
   title: z.string().min(1),

@@ -112,7 +112,7 @@ async function allStarted<T extends readonly unknown[]>(starts: { [K in keyof T]
 }
 
 async function startEverything(): Promise<void> {
-  const cliPath = resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
+  const cliPath = await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
   // The three slow starts are independent: the Temporal dev server, the database with its migrations, and one
   // bundle of the workflow code for every worker and `hera dev` of this run (each would take seconds; in a
   // process of its own, since bundling inside Jest's module system is fragile).

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Runtime } from '@temporalio/worker';
 import { Command, InvalidArgumentError } from 'commander';
 import { signToken } from '../../auth/jwt';
 import { resolveJwtSecret } from '../../auth/secret';
@@ -14,6 +15,7 @@ import { logger } from '../../logger';
 import type { Caller } from '../../procedures/types';
 import { openSystem, startApi, type System } from '../../system';
 import { resolveTemporalCli } from '../../temporal/cli';
+import { quietSdkLogger } from '../../temporal/sdkLogger';
 import { startDevServer } from '../../temporal/devServer';
 import { triggerSweep } from '../../temporal/schedule';
 import { createHeraWorker } from '../../worker';
@@ -54,6 +56,10 @@ async function seedDemo(system: System, caller: Caller): Promise<void> {
   );
 }
 
+/** The Temporal UI's workflow list filtered to paused instances (the search attribute HERA keeps). */
+const pausedInUi = (uiUrl: string, namespace: string) =>
+  `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent('HeraPaused = true')}`;
+
 interface DevOptions {
   port?: string;
   temporalPort: string;
@@ -71,6 +77,7 @@ export const devCommand = new Command('dev')
   .option('--temporal-port <port>', 'Temporal dev server port; ignored when TEMPORAL_ADDRESS is set', portNumber, '7233')
   .option('--ui-port <port>', 'Temporal Web UI port (default: Temporal port + 1000)', portNumber)
   .action(async (options: DevOptions) => {
+    Runtime.install({ logger: quietSdkLogger() });
     const steps: Array<[string, () => Promise<unknown>]> = [];
     const stopAll = () => shutdown(steps.reverse(), (line) => logger.error(line));
     try {
@@ -91,7 +98,7 @@ export const devCommand = new Command('dev')
       if (!process.env.TEMPORAL_ADDRESS) {
         const port = Number(options.temporalPort);
         const server = await startDevServer({
-          cliPath: resolveTemporalCli({ log: (line) => logger.info(line) }),
+          cliPath: await resolveTemporalCli({ log: (line) => logger.info(line) }),
           port,
           uiPort: options.uiPort ? Number(options.uiPort) : port + 1000,
           dbFile: path.join(heraHome, 'temporal.db'),
@@ -151,8 +158,12 @@ export const devCommand = new Command('dev')
           `  Database     ${database.url}`,
           `  Org          ${org.id} (demo)`,
           `  Admin token  ${adminToken}`,
-          `  Try: curl -H "Authorization: Bearer $(node -p "require('${path.join(heraHome, 'dev.json')}').admin_token")" ${api.url}/api/v1/workflows`,
-          `  Docs: ${api.url}/docs`,
+          'Try',
+          `  export HERA_TOKEN=$(node -p "require('${path.join(heraHome, 'dev.json')}').admin_token")`,
+          `  curl -H "Authorization: Bearer $HERA_TOKEN" ${api.url}/api/v1/workflows   # list instances`,
+          `  curl -H "Authorization: Bearer $HERA_TOKEN" '${api.url}/api/v1/workflows?paused=true'   # paused instances`,
+          ...(uiUrl ? [`  ${pausedInUi(uiUrl, config.TEMPORAL_NAMESPACE)}   # paused instances in the Temporal UI`] : []),
+          `  ${api.url}/docs   # API reference`,
           '',
         ].join('\n'),
       );

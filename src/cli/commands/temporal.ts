@@ -5,7 +5,7 @@ export const temporalCommand = new Command('temporal').description('the Temporal
 
 temporalCommand
   .command('cli-path')
-  .description('print the Temporal CLI path: $TEMPORAL_CLI, PATH, $(go env GOPATH)/bin, else build it with go install')
-  .action(() => {
-    process.stdout.write(`${resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) })}\n`);
+  .description('print the Temporal CLI path: $TEMPORAL_CLI, PATH, the download cache, $(go env GOPATH)/bin, else download it or build it with go install')
+  .action(async () => {
+    process.stdout.write(`${await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) })}\n`);
   });

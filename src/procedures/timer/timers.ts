@@ -3,13 +3,12 @@ import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { definitionCaps } from '../../definitions/caps';
 import { checkRefs } from '../../definitions/registry';
+import { durationSchema } from '../../definitions/duration';
 import { definitionSchema } from '../../definitions/schema';
 import { durationMs } from '../../workflows/machine';
 import { cancelTimerUpdate, fireTimerUpdate, setTimerUpdate } from '../../workflows/messages';
 import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
 import { defineProcedure } from '../types';
-
-const isoDuration = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 const onFireSchema = z
   .strictObject({
@@ -21,9 +20,7 @@ const onFireSchema = z
         assignee_role: z.string().min(1).optional(),
         assignee_user_id: z.guid().optional(),
         // Read by the workflow when the timer fires: one it cannot read would fail its task there, forever.
-        due_in: z
-          .string()
-          .regex(isoDuration, { message: 'ISO-8601 duration such as P1D', abort: true })
+        due_in: durationSchema
           .refine((d) => durationMs(d) <= definitionCaps.durationMs, 'at most one year')
           .optional(),
         priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
@@ -33,7 +30,7 @@ const onFireSchema = z
   })
   .refine((a) => Object.values(a).some((v) => v !== undefined && v !== false), { message: 'name at least one action' });
 
-/** TIMER.SET: a timer on the instance, `minutes` or an ISO-8601 `duration` from now. */
+/** TIMER.SET: a timer on the instance, `minutes` or a `duration` (PT30S or 30s) from now. */
 export const timerSet = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TIMER.SET.V1',
   input: z
@@ -41,7 +38,7 @@ export const timerSet = defineProcedure({
       instance_id: z.guid(),
       name: z.string().min(1).max(100).optional(),
       minutes: z.number().positive().optional(),
-      duration: z.string().regex(isoDuration, 'ISO-8601 duration such as PT30S').optional(),
+      duration: durationSchema.optional(),
       on_fire: onFireSchema,
     })
     .refine((t) => (t.minutes === undefined) !== (t.duration === undefined), { message: 'give exactly one of minutes or duration', path: ['minutes'] }),

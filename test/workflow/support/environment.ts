@@ -32,7 +32,7 @@ export async function startWorkflowTier(directory: Directory): Promise<WorkflowT
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) }) },
+      executable: { type: 'existing-path', path: await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) }) },
       searchAttributes: [heraOrganizationId, heraDefinitionCode, heraState, heraPaused, heraOwner, heraSlaAt],
     },
   });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { freePort } from '../src/net';
 import { testEnvironment } from './support/env';
 import { eventually } from './support/eventually';
 import { postgresProcess, type PostgresProcess } from './support/postgresProcess';
+import { heraProcess } from './support/heraProcess';
 
 /** A PostgreSQL of this file's own, which it stops and starts again on its data directory. */
 const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'hera-outage-pg-')), 'data');
@@ -22,23 +22,7 @@ const startDatabase = async () => {
 };
 
 /** `hera <command>` as a child process against that database and this run's Temporal server. */
-function hera(command: 'api' | 'worker', env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/hera.js'), command], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    output: () => output,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const hera = heraProcess;
 
 beforeAll(async () => {
   chmodSync(path.dirname(dataDir), 0o755);

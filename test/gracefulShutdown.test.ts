@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../src/net';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { childWorker, pollersOn } from './support/worker';
+import { heraProcess } from './support/heraProcess';
 
 let h: Harness;
 let member: Member;
@@ -23,24 +22,7 @@ afterAll(async () => {
 });
 
 /** `hera <command>` as a child process against this run's servers; `exit` resolves with its code and when. */
-function hera(command: 'api' | 'worker', env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/hera.js'), command], {
-    env: { ...process.env, DATABASE_URL: h.env.databaseUrl, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
-  return {
-    exit,
-    output: () => output,
-    signal: (signal: NodeJS.Signals) => child.kill(signal),
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exit;
-    },
-  };
-}
+const hera = (command: 'api' | 'worker', env: Record<string, string>) => heraProcess(command, { DATABASE_URL: h.env.databaseUrl, ...env });
 
 /** Holds the instance's row, so a transition's transaction waits in its activity until `release`. */
 async function holdInstance(instanceId: string) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { freePort } from '../src/net';
 import { startDevServer, type DevServer } from '../src/temporal/devServer';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
+import { heraProcess } from './support/heraProcess';
 
 let h: Harness;
 let member: Member;
@@ -17,23 +17,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** `hera <command>` as a child process against `temporalAddress` and this run's database. */
-function hera(command: 'api' | 'worker', env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/hera.js'), command], {
-    env: { ...process.env, DATABASE_URL: h.env.databaseUrl, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    output: () => output,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const hera = (command: 'api' | 'worker', env: Record<string, string>) => heraProcess(command, { DATABASE_URL: h.env.databaseUrl, ...env });
 
 test('hera worker and hera api stay up while the Temporal server is stopped (or wait, when started meanwhile), and work again once it is back', async () => {
   // A Temporal server of this test's own, on a file so its workflows outlive the restart.

@@ -29,8 +29,10 @@ export interface System {
 
 /** Opens what procedures need (database pool of the runtime role at `databaseUrl`, Temporal client, definitions). */
 export async function openSystem(config: Config, databaseUrl: string): Promise<System> {
-  const db = await openDb(dbOptions(config, databaseUrl));
+  // Read before anything is opened: a bad contract stops the process with nothing to close.
   const contracts = loadContracts();
+  const definitions = loadDefinitionCatalog();
+  const db = await openDb(dbOptions(config, databaseUrl));
   const temporal = await connectClient(config).catch(async (error: unknown) => {
     await db.close();
     throw error;
@@ -39,7 +41,7 @@ export async function openSystem(config: Config, databaseUrl: string): Promise<S
     config,
     db,
     temporal,
-    definitions: loadDefinitionCatalog(),
+    definitions,
     roles: createRoleDirectory(db),
     audit: (org, event) => db.withOrg(org, (sql) => insertAuditEvent(sql, org, event)),
   };

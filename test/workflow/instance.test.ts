@@ -157,6 +157,18 @@ test('Temporal UI signals: the operator is recorded as typed and audited by the 
   expect(notes.map((n) => [n.lineData.note, n.lineData.actor])).toEqual([['PAUSE', 'ops-alice'], ['RESUME', operatorId], ['REASSIGN', 'ops-alice']]);
 });
 
+test('a Temporal UI signal whose note the database refuses for good is audited as refused; the instance goes on', async () => {
+  const { handle, instanceId } = await inReview();
+  const audited = () => tier.memory.audit.filter((e) => e.instance_id === instanceId);
+  await handle.signal('pause', { actor: 'ops-carol', reason: refusedTitle });
+  await waitFor(async () => audited().length === 1);
+  expect(audited()[0]).toMatchObject({ outcome: 'REFUSED', error_code: 'PERSISTENCE_REJECTED', actor: 'ops-carol' });
+  // The run did not fail: it takes the next signal and command.
+  await handle.signal('resume', { actor: 'ops-carol' });
+  await waitFor(async () => audited().length === 2);
+  expect((await advance(handle, 'REJECTED', manager)).answer).toMatchObject({ from_state: 'REVIEW', to_state: 'REJECTED' });
+});
+
 test('an operator command in the previous shape (the caller by id, `via_api`) is read as that user, and not audited twice', async () => {
   const { handle, instanceId } = await inReview();
   const legacy = { actor: admin.userId, reason: 'rolling deploy', via_api: true } as unknown as AdminCommand;

@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import { actorLabel, systemActorId, type Actor } from '../../domain/actor';
 import { retryStepEffects } from '../effectRetry';
 import { iso } from '../machine';
@@ -15,7 +14,7 @@ import type {
   SlaRecalcRequest,
 } from '../messages';
 import { nextSlaCheck } from '../sla';
-import { pauseCheck, reassignCheck, resumeCheck, slaRecalcCheck } from './checks';
+import { pauseCheck, reassignCheck, refusalOf, resumeCheck, slaRecalcCheck } from './checks';
 import type { InstanceContext } from './context';
 import { requireInDirectory } from './directory';
 import { auditOf, recordNote } from './notes';
@@ -145,8 +144,10 @@ export function fromSignal<P extends OperatorSignal>(
       try {
         await work(ctx, command);
       } catch (error) {
-        if (!(error instanceof ApplicationFailure)) throw error;
-        await ctx.acts.records.recordAudit({ organizationId: ctx.organizationId, event: auditOf(ctx, procedure, command, 'REFUSED', error.type ?? null) });
+        // A refusal, or a change the database refused for good: audited, never an unhandled rejection of the run.
+        const refusal = refusalOf(error);
+        if (!refusal) throw error;
+        await ctx.acts.records.recordAudit({ organizationId: ctx.organizationId, event: auditOf(ctx, procedure, command, 'REFUSED', refusal.type ?? null) });
       }
     });
 }

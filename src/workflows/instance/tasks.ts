@@ -14,7 +14,7 @@ import type {
   TaskReassignRequest,
 } from '../messages';
 import { nextOverdueCheck, overdueLevel, overdueTaskTiersMs, taskOverdueNotice } from '../sla';
-import { claimCheck, completeCheck, escalateCheck, findTask, overdueCheck, reassignTaskCheck, refuse, requireActive } from './checks';
+import { claimCheck, completeCheck, escalateCheck, findTask, overdueCheck, reassignTaskCheck, refusalOf, refuse, requireActive } from './checks';
 import type { InstanceContext } from './context';
 import { requireInDirectory } from './directory';
 import { recordNote } from './notes';
@@ -56,8 +56,9 @@ export async function completeTask(ctx: InstanceContext, request: TaskCompleteRe
     await advance(ctx, { to_state: request.advance_workflow.to_state, payload: request.advance_workflow.payload, actor, idempotency_key: null, request_hash: `task:${task.task_id}`, correlation_id: null });
     return { task, workflow_advanced: true };
   } catch (error) {
-    if (!(error instanceof ApplicationFailure)) throw error;
-    return { task, workflow_advanced: false, warning: { code: error.type ?? 'WORKFLOW_ADVANCE_FAILED', message: error.message } };
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    return { task, workflow_advanced: false, warning: { code: refusal.type ?? 'WORKFLOW_ADVANCE_FAILED', message: refusal.message } };
   }
 }
 

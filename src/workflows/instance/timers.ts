@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, uuid4 } from '@temporalio/workflow';
+import { patched, uuid4 } from '@temporalio/workflow';
 import { actorLabel, actorOf, systemActor, systemActorId, type Actor } from '../../domain/actor';
 import type { TimerRecord } from '../../domain/timer';
 import { iso } from '../machine';
@@ -141,7 +141,7 @@ export async function fireDue(ctx: InstanceContext): Promise<void> {
   for (const timer of state.dueTimers(Date.now())) {
     if (timer.status !== 'PENDING' || !state.active || state.paused) continue;
     await fire(ctx, timer, timerActor(timer)).catch((error: unknown) => {
-      if (!(error instanceof ApplicationFailure)) throw error;
+      if (!refusalOf(error)) throw error;
     });
   }
 }

@@ -24,7 +24,7 @@ export const refusedTitle = 'refused by the database';
 /**
  * The instance workflow's activities in memory: every call recorded, timers' status kept so the guarded
  * PENDING → FIRING move behaves as in the database, guards evaluated as the persistence activity does, and
- * effects given `{ fail: true }` and tasks titled `refusedTitle` failing for good.
+ * effects given `{ fail: true }` and tasks titled `refusedTitle` (or operator notes with it as reason) failing for good.
  */
 export function memoryActivities(directory: Directory = {}) {
   const calls: Call[] = [];
@@ -56,6 +56,7 @@ export function memoryActivities(directory: Directory = {}) {
     },
     async recordAdminChange(c) {
       record('recordAdminChange', c);
+      if (c.lineData.reason === refusedTitle) throw ApplicationFailure.nonRetryable('the database refused the change', 'PERSISTENCE_REJECTED');
       if (c.audit) audit.push(c.audit);
       for (const t of c.timersRewritten) if (!timerStatus.has(t.timer_id)) throw new Error(`rewrote an unknown timer ${t.timer_id}`);
     },

@@ -45,6 +45,15 @@ const refusedRanges: ReadonlyArray<{ reason: string; list: ReturnType<typeof blo
       ['fec0::', 10, 'ipv6'],
     ]),
   },
+  {
+    // 6to4 and Teredo relay to IPv4 addresses this check does not see: refused outright (local-use NAT64,
+    // 64:ff9b:1::/48, is in ::/8 above).
+    reason: 'IPv6 transition address (it may relay to an internal IPv4 address)',
+    list: blockList([
+      ['2002::', 16, 'ipv6'],
+      ['2001::', 32, 'ipv6'],
+    ]),
+  },
 ];
 
 /** IPv6 prefixes that carry an IPv4 address in their last 32 bits: IPv4-mapped and NAT64's well-known prefix. */

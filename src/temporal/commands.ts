@@ -5,8 +5,10 @@ import {
   ServiceError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  WorkflowNotFoundError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
+  type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { HeraError, Refusal } from '../errors';
 
@@ -85,4 +87,14 @@ export function unavailableFrom(error: unknown): HeraError | undefined {
 /** Runs `work` with every Temporal call in it bounded by `timeoutMs`. */
 export function withCommandDeadline<T>(temporal: Client, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   return temporal.connection.withDeadline(Date.now() + timeoutMs, work);
+}
+
+/** The latest run under `workflowId` (running or closed), or null when Temporal has none. */
+export async function describeWorkflow(temporal: Client, workflowId: string): Promise<WorkflowExecutionDescription | null> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
 }

@@ -1,20 +1,14 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { getInstance } from '../../db/queries/readModels';
 import { Refusal } from '../../errors';
-import { runRecordWorkflow } from '../../temporal/commands';
+import { describeWorkflow, runRecordWorkflow } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
 import { defineProcedure, type Services } from '../types';
 
 /** What Temporal says of an instance's workflow: its status, or `NOT_FOUND` once it is gone (retention). */
 async function temporalStatus(services: Services, organizationId: string, instanceId: string): Promise<{ status: string; closed_at: string | null }> {
-  try {
-    const described = await services.temporal.workflow.getHandle(instanceWorkflowId(organizationId, instanceId)).describe();
-    return { status: described.status.name, closed_at: described.closeTime?.toISOString() ?? null };
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND', closed_at: null };
-    throw error;
-  }
+  const described = await describeWorkflow(services.temporal, instanceWorkflowId(organizationId, instanceId));
+  return described ? { status: described.status.name, closed_at: described.closeTime?.toISOString() ?? null } : { status: 'NOT_FOUND', closed_at: null };
 }
 
 /**

@@ -1,10 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { z } from 'zod';
 import { HeraError, Refusal } from '../../errors';
+import { describeWorkflow } from '../../temporal/commands';
 import { nextSweepAt, sweepScheduleId } from '../../temporal/schedule';
 import type { SweepInput, SweepReport } from '../../workflows/sweepContract';
 import { uuidFromKey } from '../idempotency';
-import { defineProcedure, type Services } from '../types';
+import { defineProcedure } from '../types';
 
 const maxAsOfDistanceMs = 5 * 366 * 86_400_000;
 const isoInstant = z.iso
@@ -55,7 +56,7 @@ export const schedulerRun = defineProcedure({
       markReplayed();
       return sweepResult(services.temporal.workflow.getHandle(workflowId, run.runId).result());
     };
-    let report = await keyedAnswer(await latestRun(services, workflowId));
+    let report = await keyedAnswer(await describeWorkflow(services.temporal, workflowId));
     if (!report) {
       try {
         const handle = await services.temporal.workflow.start('sweepWorkflow', {
@@ -70,7 +71,7 @@ export const schedulerRun = defineProcedure({
         report = await sweepResult(handle.result());
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        const running = await latestRun(services, workflowId);
+        const running = await describeWorkflow(services.temporal, workflowId);
         report = await keyedAnswer(running);
         if (!report) {
           throw new Refusal('SWEEP_RUNNING', 'a sweep of this organization is running; retry once it has finished', {
@@ -83,16 +84,6 @@ export const schedulerRun = defineProcedure({
     return { ...report, next_run_at: await nextSweepAt(services.temporal) };
   },
 });
-
-/** The latest run under `workflowId` (running or closed), if any. */
-async function latestRun(services: Services, workflowId: string): Promise<WorkflowExecutionDescription | null> {
-  try {
-    return await services.temporal.workflow.getHandle(workflowId).describe();
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return null;
-    throw error;
-  }
-}
 
 /** A sweep that failed (its database or Temporal gone for longer than its retries) is a 503 to retry. */
 async function sweepResult(result: Promise<unknown>): Promise<SweepReport> {

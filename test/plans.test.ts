@@ -16,15 +16,16 @@ beforeAll(async () => {
   // Set-based seed of 5,000 instances, then fresh statistics.
   await h.system.services.db.withOrg(org, (sql) =>
     sql.query(
-      `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, created_by, updated_by)
+      `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
        select $1, 'WF_INSTANCE', 'HERA.UNIV.WF.INSTANCE.HEADER.v1', case when g % 10 = 0 then 'completed' else 'active' end,
               jsonb_build_object('definition_code', 'PLAN_' || (g % 3), 'definition_version', 1,
                 'current_state', (array['DRAFT','ACTIVE','ON_HOLD','REVIEW','DONE'])[1 + g % 5], 'paused', g % 50 = 0,
                 'sla_at', to_char((now() + (g % 100 - 50) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'sla_check_at', to_char((now() + (g % 100 - 56) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'owner_team', case when g % 7 = 0 then 'operations' end,
-                'owner_user_id', '00000000-0000-4000-8000-00000000000' || (g % 10)),
-              now() - g * interval '1 second', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001'
+                'owner_user_id', '00000000-0000-4000-8000-00000000000' || (g % 10),
+                'failed_effects', case when g % 40 = 0 then 1 else 0 end, 'sla_escalation_level', case when g % 20 = 0 then g % 80 / 20 else 0 end),
+              now() - g * interval '1 second', now() - g * interval '1 second', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001'
          from generate_series(1, 5000) g`,
       [org],
     ),
@@ -161,9 +162,9 @@ const taskSortExpression = { created_at: 'created_at', due_at: "wf_meta_time(fie
 
 const newest = { by: 'created_at' as const, order: 'desc' as const };
 
-// [name, filter, sort, index, the filter's own expression in the Index Cond]. The paused filter is the predicate of
-// its partial index (`where … and wf_meta_bool(metadata, 'paused')`), so it is proved by the index, not an Index Cond:
-// asserted as "no Filter on paused is left". A list without a filter is served in its order by the index.
+// [name, filter, sort, index, the filter's own expression in the Index Cond]. The paused, failed-effects and SLA-level
+// filters are the predicates of their partial indexes (`where … and wf_meta_bool(metadata, 'paused')`), so they are
+// proved by the index, not an Index Cond: asserted as "no Filter on them is left". A list without a filter is served in its order by the index.
 test.each([
   ['current_state', { currentState: 'ON_HOLD' }, newest, 'idx_wf_instances_state', "wf_meta_text(metadata, 'current_state'::text) = "],
   ['definition_code', { definitionCode: 'PLAN_1' }, newest, 'idx_wf_instances_definition', "wf_meta_text(metadata, 'definition_code'::text) = "],
@@ -172,8 +173,16 @@ test.each([
   ['paused', { paused: true }, newest, 'idx_wf_instances_paused', null],
   ['overdue by SLA', { overdueAt: new Date().toISOString() }, { by: 'sla_at' as const, order: 'asc' as const }, 'idx_wf_instances_sla', "wf_meta_time(metadata, 'sla_at'::text) < "],
   ['updated_at order', {}, { by: 'updated_at' as const, order: 'desc' as const }, 'idx_wf_instances_updated', null],
+  ['updated_before', { updatedBefore: new Date(Date.now() - hour).toISOString() }, { by: 'updated_at' as const, order: 'desc' as const }, 'idx_wf_instances_updated', 'updated_at < '],
+  ['updated_after', { updatedAfter: new Date(Date.now() - hour).toISOString() }, { by: 'updated_at' as const, order: 'desc' as const }, 'idx_wf_instances_updated', 'updated_at >= '],
+  ['has_failed_effects', { hasFailedEffects: true }, newest, 'idx_wf_instances_failed_effects', null],
+  ['sla_level ≥ 1', { slaLevelMin: 1 }, newest, 'idx_wf_instances_sla_level_1', null],
+  ['sla_level ≥ 2', { slaLevelMin: 2 }, newest, 'idx_wf_instances_sla_level_2', null],
+  ['sla_level ≥ 3', { slaLevelMin: 3 }, newest, 'idx_wf_instances_sla_level_3', null],
 ])('a list filtered by %s is an index condition under forced RLS, first page and after a cursor', async (_name, filter, sort, index, condition) => {
-  const forbiddenFilter = 'paused' in filter ? 'paused' : undefined;
+  // A filter that is its index's predicate is proved by the index: no Filter on it may be left.
+  const predicateOf: Partial<Record<keyof InstanceFilter, string>> = { paused: 'paused', hasFailedEffects: 'failed_effects', slaLevelMin: 'sla_escalation_level' };
+  const forbiddenFilter = Object.entries(predicateOf).find(([key]) => key in filter)?.[1];
   expectServedBy(await planOf(filter, sort, null), index, [byOrg, ...(condition ? [condition] : [])], { forbiddenFilter });
   const after = keyset(instanceSortExpression[sort.by], 'id', sort.order);
   expectServedBy(await planOf(filter, sort, middle), index, [byOrg, ...(condition ? [condition] : []), after], { forbiddenFilter });

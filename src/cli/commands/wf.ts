@@ -24,6 +24,10 @@ const listFilters = [
   'overdue',
   'created_after',
   'created_before',
+  'has_failed_effects',
+  'sla_level_min',
+  'updated_after',
+  'updated_before',
   'sort_by',
   'sort_order',
   'limit',
@@ -52,6 +56,10 @@ withApiOptions(
     .addOption(new Option('--overdue <bool>', 'only instances past (true) or within (false) their SLA').choices(yesNo))
     .option('--created-after <iso>', 'created at or after this instant')
     .option('--created-before <iso>', 'created before this instant')
+    .addOption(new Option('--has-failed-effects <bool>', 'only instances with (true) or without (false) permanently failed effects').choices(yesNo))
+    .addOption(new Option('--sla-level-min <n>', 'only instances whose SLA escalation reached this level (1 breached, 2 +2 h, 3 +6 h)').choices(['0', '1', '2', '3']))
+    .option('--updated-after <iso>', 'last changed at or after this instant')
+    .option('--updated-before <iso>', 'last changed before this instant')
     .addOption(new Option('--sort-by <column>', 'sort column').choices(['created_at', 'updated_at', 'sla_at']))
     .addOption(new Option('--sort-order <order>', 'sort direction').choices(['asc', 'desc']))
     .option('--limit <n>', 'page size (at most 500; default 50)')

@@ -14,6 +14,9 @@ export interface InstanceRow {
   status: string;
   created_at: Date;
   updated_at: Date;
+  sla_escalation_level: number;
+  /** Its permanently failed effects (a retry that succeeds takes one off). */
+  failed_effects: number;
 }
 
 export interface InstanceFilter {
@@ -26,12 +29,18 @@ export interface InstanceFilter {
   overdueAt?: string;
   createdAfter?: string;
   createdBefore?: string;
+  /** With (true) or without (false) permanently failed effects. */
+  hasFailedEffects?: boolean;
+  /** At least this SLA escalation level (1 at the deadline, 2 and 3 later). */
+  slaLevelMin?: number;
+  updatedAfter?: string;
+  updatedBefore?: string;
 }
 
 export const instanceSorts = ['created_at', 'updated_at', 'sla_at'] as const;
 
 const columns = `instance_id, definition_code, definition_version, current_state, subject_ref, sla_at, paused,
-  owner_team, owner_user_id, status, created_at, updated_at`;
+  owner_team, owner_user_id, status, created_at, updated_at, sla_escalation_level, failed_effects`;
 
 /** The organization's instances matching `filter`, one keyset page in the chosen order. */
 export function listInstances(
@@ -51,6 +60,10 @@ export function listInstances(
   if (filter.overdueAt !== undefined) filters.push([`status = 'active' and sla_at < ?::timestamptz`, filter.overdueAt]);
   if (filter.createdAfter !== undefined) filters.push(['created_at >= ?::timestamptz', filter.createdAfter]);
   if (filter.createdBefore !== undefined) filters.push(['created_at < ?::timestamptz', filter.createdBefore]);
+  if (filter.hasFailedEffects !== undefined) filters.push([filter.hasFailedEffects ? 'failed_effects >= ?::int' : 'failed_effects < ?::int', 1]);
+  if (filter.slaLevelMin !== undefined) filters.push(['sla_escalation_level >= ?::int', filter.slaLevelMin]);
+  if (filter.updatedAfter !== undefined) filters.push(['updated_at >= ?::timestamptz', filter.updatedAfter]);
+  if (filter.updatedBefore !== undefined) filters.push(['updated_at < ?::timestamptz', filter.updatedBefore]);
   return keysetPage<InstanceRow & Record<string, unknown>>(sql, {
     view: 'wf_instances_view',
     columns,

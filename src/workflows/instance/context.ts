@@ -79,7 +79,8 @@ function serializer(settled: () => void): Serialize {
 /** What every capability of the instance works with. */
 export interface InstanceContext {
   input: InstanceInput;
-  definition: PinnedDefinition;
+  /** The definition the instance follows now (the state's pin: a migration changes it), never `input.definition`. */
+  readonly definition: PinnedDefinition;
   organizationId: string;
   state: InstanceState;
   serialize: Serialize;
@@ -90,9 +91,17 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
   // Every change to the instance runs in the serializer: after each, the UI's current details are redrawn.
   state.showDetails();
   const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
+  // Effects run with the retry policy of the definition pinned when they start.
+  let effects = { pinned: state.definition, proxy: proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition))) };
+  const effectProxy = () => {
+    if (effects.pinned !== state.definition) effects = { pinned: state.definition, proxy: proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition))) };
+    return effects.proxy;
+  };
   return {
     input,
-    definition: input.definition,
+    get definition() {
+      return state.definition;
+    },
     organizationId: input.organizationId,
     state,
     serialize: serializer(() => state.showDetails()),
@@ -102,7 +111,9 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
       tasks: persistence,
       directory: persistence,
       effectRecords: persistence,
-      effects: proxyActivities<EffectActivities>(effectOptions(effectRetry(input.definition))),
+      get effects() {
+        return effectProxy();
+      },
     },
   };
 }

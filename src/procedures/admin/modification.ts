@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import type { PinnedDefinition } from '../../definitions/schema';
 import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { cancelUpdate, migrateUpdate, moveUpdate } from '../../workflows/messages';
 import { resolveDefinitionVersion } from '../definitions/resolve';
 import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
-import { defineProcedure } from '../types';
+import { defineProcedure, type Services } from '../types';
 
 const reason = z.string().trim().min(1).max(1000);
 const stateName = z.string().min(1).max(200);
@@ -27,9 +28,20 @@ export const instanceMove = defineProcedure({
 });
 
 /**
- * INSTANCE.MIGRATE: re-pins the instance to another registered version of its definition (the workflow plans
- * and applies it; the version is resolved here and handed over by value, as START pins one).
+ * The version `toVersion` of the instance's definition code, pinned by value for its migrate Update (one place
+ * for every sender of that Update). Refused: no such instance (404), no such version (400 naming `to_version`).
  */
+export async function migrationTarget(services: Services, organizationId: string, instanceId: string, toVersion: number): Promise<PinnedDefinition> {
+  const instance = await services.db.withOrg(organizationId, (sql) => findInstanceAnswer(sql, organizationId, instanceId));
+  if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: instanceId });
+  const definition = await resolveDefinitionVersion(services, organizationId, instance.definition_code, toVersion);
+  if (!definition) {
+    throw new Refusal('UNKNOWN_VERSION', `to_version: ${instance.definition_code} has no registered version ${toVersion}`, { field: 'to_version', to_version: toVersion });
+  }
+  return definition;
+}
+
+/** INSTANCE.MIGRATE: re-pins the instance to another registered version of its definition (the workflow plans and applies it). */
 export const instanceMigrate = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.MIGRATE.V1',
   input: z.strictObject({
@@ -41,12 +53,7 @@ export const instanceMigrate = defineProcedure({
   }),
   async handle({ instance_id, to_version, state_map, dry_run, reason }, ctx) {
     const org = ctx.caller.organizationId;
-    const instance = await ctx.services.db.withOrg(org, (sql) => findInstanceAnswer(sql, org, instance_id));
-    if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id });
-    const definition = await resolveDefinitionVersion(ctx.services, org, instance.definition_code, to_version);
-    if (!definition) {
-      throw new Refusal('UNKNOWN_VERSION', `to_version: ${instance.definition_code} has no registered version ${to_version}`, { field: 'to_version', to_version });
-    }
+    const definition = await migrationTarget(ctx.services, org, instance_id, to_version);
     const command = { actor: actorOf(ctx.caller), reason, to_version, state_map, dry_run, definition };
     return sendInstanceUpdate(ctx.services, org, instance_id, migrateUpdate, command, keyedUpdateId(migrateUpdate, ctx));
   },

@@ -22,7 +22,7 @@ export async function cancel(ctx: InstanceContext, command: CancelRequest): Prom
   const tasks = cancelledTasks(state.openTasks(), at);
   const by = actorLabel(command.actor);
   const closed = { timers_cancelled: timers.map((t) => t.timer_id), tasks_cancelled: tasks.map((t) => t.task_id) };
-  await recordNote(ctx, 'CANCEL', command, closed, { cancelled_at: at, cancelled_by: by, cancel_reason: command.reason ?? null }, {
+  await recordNote(ctx, 'CANCEL', command, closed, { cancelled_at: at, cancelled_by: by, cancel_reason: command.reason }, {
     procedure,
     tasksUpdated: tasks,
     change: { status: 'cancelled', timersCancelled: timers, cancelReason: timerReason },
@@ -30,5 +30,5 @@ export async function cancel(ctx: InstanceContext, command: CancelRequest): Prom
   state.cancelTimers(timers, at, timerReason);
   state.addTasks(tasks);
   state.setCancelled(at);
-  return { instance_id: state.snapshot.instance_id, status: 'cancelled', current_state: state.snapshot.current_state, cancelled_at: at, cancelled_by: by, reason: command.reason ?? '', ...closed };
+  return { instance_id: state.snapshot.instance_id, status: 'cancelled', current_state: state.snapshot.current_state, cancelled_at: at, cancelled_by: by, reason: command.reason, ...closed };
 }

@@ -91,12 +91,6 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
   // Every change to the instance runs in the serializer: after each, the UI's current details are redrawn.
   state.showDetails();
   const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
-  // Effects run with the retry policy of the definition pinned when they start.
-  let effects = { pinned: state.definition, proxy: proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition))) };
-  const effectProxy = () => {
-    if (effects.pinned !== state.definition) effects = { pinned: state.definition, proxy: proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition))) };
-    return effects.proxy;
-  };
   return {
     input,
     get definition() {
@@ -111,8 +105,9 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
       tasks: persistence,
       directory: persistence,
       effectRecords: persistence,
+      // Effects run with the retry policy of the definition pinned when they start (a migration changes it).
       get effects() {
-        return effectProxy();
+        return proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition)));
       },
     },
   };

@@ -4,17 +4,23 @@ import { systemActorId } from '../db/queries/codes';
 import { findUser, missingTeams, usersWithRole } from '../db/queries/directory';
 import { clearFailedEffect, failedEffectsOf, insertNotification, updateEffect, type FailedEffect } from '../db/queries/effects';
 import { insertStepLine, patchInstanceHeader } from '../db/queries/instances';
-import { rewriteTimerFireAt, saveTask } from '../db/queries/timersAndTasks';
+import { insertTask, insertTimers, moveTimer, rewriteTimerFireAt, saveTask } from '../db/queries/timersAndTasks';
 import type { NewNotification } from '../domain/notification';
 import type { TaskRecord } from '../domain/task';
+import type { TimerRecord } from '../domain/timer';
 import type { OrgScoped, StepNote } from './timersAndTasks';
 
-/** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN) and its changes. */
+/** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN, CANCEL, MOVE, MIGRATE) and its changes. */
 export interface AdminChange extends Omit<StepNote, 'effects'> {
   headerPatch: Record<string, unknown>;
   status: string;
   timersRewritten: Array<{ timer_id: string; fire_at: string }>;
   tasksUpdated: TaskRecord[];
+  /** A cancel, move or migration: PENDING timers cancelled (with why), the timers and tasks of a state entered. */
+  timersCancelled?: string[];
+  cancelReason?: string | null;
+  timersSet?: TimerRecord[];
+  tasksCreated?: TaskRecord[];
   /** Outbox notices written with the change (the sweep's SLA notices); their keys make a repeat a no-op. */
   notifications?: NewNotification[];
   /** Set for commands that came as signals: the API audits its own calls. */
@@ -30,6 +36,11 @@ export function adminActivities(db: Db) {
         await insertStepLine(sql, { ...change, createdAt: change.at });
         await patchInstanceHeader(sql, org, change.instanceId, change.headerPatch, change.status, change.at, change.actorUserId);
         for (const timer of change.timersRewritten) await rewriteTimerFireAt(sql, org, timer.timer_id, timer.fire_at, change.actorUserId);
+        for (const timerId of change.timersCancelled ?? []) {
+          await moveTimer(sql, org, timerId, ['PENDING', 'CANCELLED'], 'CANCELLED', { cancelled_at: change.at, reason: change.cancelReason ?? null }, change.actorUserId);
+        }
+        await insertTimers(sql, org, change.timersSet ?? [], change.at, change.actorUserId);
+        for (const task of change.tasksCreated ?? []) await insertTask(sql, org, task, change.actorUserId);
         for (const task of change.tasksUpdated) await saveTask(sql, org, task, change.actorUserId);
         for (const notice of change.notifications ?? []) await insertNotification(sql, org, notice, change.actorUserId);
         if (change.audit) await insertAuditEvent(sql, org, change.audit);

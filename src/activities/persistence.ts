@@ -6,7 +6,7 @@ import { evaluateGuard, type GuardOutcome } from '../definitions/guards';
 import type { WorkflowDefinition } from '../definitions/schema';
 import type { TaskRecord } from '../domain/task';
 import type { TimerRecord } from '../domain/timer';
-import type { InstanceSnapshot } from '../workflows/messages';
+import type { InstanceSnapshot, InstanceStatus } from '../workflows/messages';
 
 export interface CreateInstanceRecord {
   snapshot: InstanceSnapshot;
@@ -35,7 +35,7 @@ export interface TransitionRecord {
   actorUserId: string;
   lineData: Record<string, unknown>;
   headerPatch: Record<string, unknown>;
-  status: 'active' | 'completed';
+  status: InstanceStatus;
   effects: NewEffect[];
   /** PENDING timers of the state left, and the timers and tasks of the state entered: atomic with the move. */
   timersCancelled: string[];

@@ -6,7 +6,8 @@ export interface TaskRecord {
   instance_id: string;
   title: string;
   body: string;
-  state: 'OPEN' | 'CLAIMED' | 'COMPLETED';
+  /** CANCELLED: closed without an outcome by an operator's cancel, move or migration. */
+  state: 'OPEN' | 'CLAIMED' | 'COMPLETED' | 'CANCELLED';
   assignee_role: string | null;
   assignee_user_id: string | null;
   priority: Priority;
@@ -26,4 +27,8 @@ export interface TaskRecord {
   /** Overdue levels the sweep reached (1 = an hour late, 2 = four hours) and when the next one falls due. */
   overdue_level?: number;
   overdue_check_at?: string | null;
+  cancelled_at?: string | null;
 }
+
+/** A closed task takes no claim, completion, escalation or overdue check. */
+export const taskClosed = (task: Pick<TaskRecord, 'state'>) => task.state === 'COMPLETED' || task.state === 'CANCELLED';

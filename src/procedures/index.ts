@@ -1,5 +1,6 @@
 import { effectRetryProcedure } from './admin/effectRetry';
 import { instancePause, instanceReassign, instanceResume, instanceSlaRecalc } from './admin/instanceCommands';
+import { instanceCancel, instanceMigrate, instanceMove } from './admin/modification';
 import { instanceReconcile } from './admin/reconcile';
 import { definitionsList } from './definitions/list';
 import { registerDefinition } from './definitions/register';
@@ -38,6 +39,9 @@ export const implementations = [
   instanceReassign,
   instanceSlaRecalc,
   instanceReconcile,
+  instanceCancel,
+  instanceMove,
+  instanceMigrate,
   effectRetryProcedure,
   auditList,
   instanceGet,

@@ -26,6 +26,7 @@ const typeByName = {
   Keyword: indexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Bool: indexedValueType.INDEXED_VALUE_TYPE_BOOL,
   Datetime: indexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  Int: indexedValueType.INDEXED_VALUE_TYPE_INT,
 };
 
 /**

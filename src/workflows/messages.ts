@@ -40,6 +40,8 @@ export interface CarriedState {
   pause?: PauseState;
   /** The SLA's length (the definition's, or the last recalculation's override); warnings are fractions of it. */
   slaDurationMs?: number | null;
+  /** The definition the instance is pinned to now (a migration re-pins it); runs before migrations: the input's. */
+  definition?: PinnedDefinition;
 }
 
 /** The pause clock: when the current pause began (null = running) and all paused time so far. */
@@ -50,6 +52,9 @@ export interface PauseState {
   totalMs: number;
 }
 
+/** Running; finished in a terminal state of its definition; or ended by an operator's cancel. */
+export type InstanceStatus = 'active' | 'completed' | 'cancelled';
+
 /** The instance as INSTANCE.GET returns it. */
 export interface InstanceSnapshot {
   instance_id: string;
@@ -59,7 +64,7 @@ export interface InstanceSnapshot {
   current_state: string;
   subject_ref: SubjectRef | null;
   context: Record<string, unknown>;
-  status: 'active' | 'completed';
+  status: InstanceStatus;
   paused: boolean;
   paused_at?: string | null;
   pause_reason?: string | null;
@@ -325,3 +330,73 @@ export const reassignSignal = defineSignal<[OperatorSignal & Pick<ReassignComman
 export const slaRecalcUpdate = defineUpdate<SlaRecalcAnswer, [SlaRecalcRequest]>('slaRecalc');
 export const reassignTaskUpdate = defineUpdate<TaskAnswer, [TaskReassignRequest]>('reassignTask');
 export const retryEffectsUpdate = defineUpdate<EffectRetryAnswer, [EffectRetryRequest]>('retryEffects');
+
+/** CANCEL: ends the instance where it is (status `cancelled`), its pending timers and open tasks cancelled. */
+export interface CancelRequest extends AdminCommand {
+  reason: string;
+}
+
+export interface CancelAnswer {
+  instance_id: string;
+  status: 'cancelled';
+  current_state: string;
+  cancelled_at: string;
+  cancelled_by: string;
+  reason: string;
+  timers_cancelled: string[];
+  tasks_cancelled: string[];
+}
+
+/** MOVE: jumps to any state of the definition, as a transition would leave and enter, without guards or effects. */
+export interface MoveRequest extends AdminCommand {
+  to_state: string;
+}
+
+export interface MoveAnswer {
+  instance_id: string;
+  from_state: string;
+  to_state: string;
+  status: InstanceStatus;
+  moved_at: string;
+  step_id: string;
+  timers_cancelled: string[];
+  timers_set: string[];
+  tasks_cancelled: string[];
+  tasks_created: string[];
+}
+
+/** MIGRATE: re-pins the instance to `definition` (version `to_version` of its code, resolved by the API). */
+export interface MigrateRequest extends AdminCommand {
+  to_version: number;
+  /** The current state's name in the target, when it is not the same name. */
+  state_map?: Record<string, string>;
+  dry_run?: boolean;
+  definition: PinnedDefinition;
+}
+
+/** What a migration does to one pending timer or open task, and why. */
+export interface MigrationItem {
+  action: 'keep' | 'cancel';
+  reason: 'DEFINED_IN_TARGET' | 'NOT_IN_TARGET' | 'NOT_FROM_DEFINITION';
+}
+
+export interface MigrationPlan {
+  valid: boolean;
+  from_version: number;
+  to_version: number;
+  from_state: string;
+  to_state: string;
+  timers: Array<MigrationItem & { timer_id: string; name: string }>;
+  tasks: Array<MigrationItem & { task_id: string; title: string }>;
+  problems: Array<{ code: string; message: string }>;
+}
+
+export interface MigrateAnswer extends MigrationPlan {
+  instance_id: string;
+  dry_run: boolean;
+  migrated_at: string | null;
+}
+
+export const cancelUpdate = defineUpdate<CancelAnswer, [CancelRequest]>('cancel');
+export const moveUpdate = defineUpdate<MoveAnswer, [MoveRequest]>('move');
+export const migrateUpdate = defineUpdate<MigrateAnswer, [MigrateRequest]>('migrate');

@@ -23,6 +23,7 @@ const weights = {
   'timers.test.ts': 7,
   'replay.test.ts': 5,
   'instanceFilters.test.ts': 6,
+  'modify.test.ts': 12,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

@@ -8,6 +8,7 @@ import {
   claimTaskUpdate,
   completeTaskUpdate,
   fireTimerUpdate,
+  migrateUpdate,
   pauseUpdate,
   reassignUpdate,
   resumeUpdate,
@@ -254,6 +255,22 @@ test('continue-as-new carries the whole instance: state, pause, timers, tasks, l
   expect((await latest.executeUpdate(claimTaskUpdate, { args: [{ actor: manager, task_id: task.task_id }] })).task.state).toBe('CLAIMED');
   const lines = (tier.memory.callsOf(instanceId, 'recordAdminChange') as Array<{ lineNumber: number }>).map((n) => n.lineNumber);
   expect(lines).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
+test('a migrated instance follows the new version after continue-as-new', async () => {
+  const { handle } = await inReview({ historyLimit: 25 });
+  const v2 = pin({ ...review, version: 2, states: [...review.states!, 'ESCALATED'], transitions: [...review.transitions!, { from: 'REVIEW', to: 'ESCALATED', by: ['manager'] }] });
+  const migrated = await handle.executeUpdate(migrateUpdate, { args: [{ actor: admin, to_version: 2, definition: v2 }] });
+  expect(migrated).toMatchObject({ valid: true, from_version: 1, to_version: 2, to_state: 'REVIEW', timers: [{ action: 'keep', reason: 'DEFINED_IN_TARGET' }] });
+  const firstRun = (await handle.describe()).runId;
+  for (let i = 0; i < 4; i += 1) {
+    await handle.executeUpdate(pauseUpdate, { args: [{ actor: admin }] });
+    await handle.executeUpdate(resumeUpdate, { args: [{ actor: admin }] });
+  }
+  const latest = tier.client.workflow.getHandle(handle.workflowId);
+  await waitFor(async () => (await latest.describe()).runId !== firstRun);
+  expect(await latest.query(snapshotQuery)).toMatchObject({ definition_version: 2, current_state: 'REVIEW' });
+  expect((await advance(latest, 'ESCALATED', manager)).answer).toMatchObject({ from_state: 'REVIEW', to_state: 'ESCALATED' });
 });
 
 test('an effect that fails for good is settled, and a retry runs it again under its own id', async () => {

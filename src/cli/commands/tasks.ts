@@ -40,7 +40,7 @@ withApiOptions(
     .command('list')
     .description('tasks of the organization (GET /api/v1/tasks)')
     .option('--instance-id <uuid>', 'only this instance’s tasks')
-    .addOption(new Option('--task-state <state>', 'only tasks in this state').choices(['OPEN', 'CLAIMED', 'COMPLETED']))
+    .addOption(new Option('--task-state <state>', 'only tasks in this state').choices(['OPEN', 'CLAIMED', 'COMPLETED', 'CANCELLED']))
     .option('--assignee-role <role>', 'only tasks for this role')
     .option('--assignee-user-id <uuid>', 'only tasks of this user')
     .addOption(new Option('--priority <priority>', 'only this priority').choices(priorities))

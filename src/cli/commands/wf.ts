@@ -190,3 +190,41 @@ instanceCommand<ApiOptions & { dryRun?: boolean; reason?: string }>(
 )
   .option('--dry-run', 'say what would change, change nothing')
   .option('--reason <text>', 'why, for the audit trail');
+
+instanceCommand<ApiOptions & { reason: string }>(
+  'cancel',
+  'cancel an instance, paused or not: its pending timers and open tasks are cancelled, later commands refused (admin)',
+  'hera wf cancel 0c569099-7a99-4bd0-9cd4-73f6fbc9a731 --reason "duplicate request"',
+  ({ reason }) => ({ reason }),
+).requiredOption('--reason <text>', 'why, for the step line and the audit trail');
+
+instanceCommand<ApiOptions & { toState: string; reason: string }>(
+  'move',
+  'move an instance to any state of its definition, running no guard or effect (admin)',
+  'hera wf move 0c569099-7a99-4bd0-9cd4-73f6fbc9a731 --to-state MANAGER_REVIEW --reason "stuck after the vendor outage"',
+  ({ toState, reason }) => ({ to_state: toState, reason }),
+)
+  .requiredOption('--to-state <state>', 'the state to enter')
+  .requiredOption('--reason <text>', 'why, for the step line and the audit trail');
+
+/** `--map old=new`, repeatable: the state map of a migration. */
+function stateMapping(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError('expected old=new');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+instanceCommand<ApiOptions & { toVersion: number; map?: Record<string, string>; dryRun?: boolean; reason?: string }>(
+  'migrate',
+  'move a running instance to another registered version of its definition: dry run first to see the plan (admin)',
+  'hera wf migrate 0c569099-7a99-4bd0-9cd4-73f6fbc9a731 --to-version 2 --map REVIEW=MANAGER_REVIEW --dry-run',
+  ({ toVersion, map, dryRun, reason }) => ({ to_version: toVersion, state_map: map, dry_run: dryRun ?? false, reason }),
+)
+  .requiredOption('--to-version <n>', 'the registered version to follow', (value) => {
+    const n = positiveNumber(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole version number');
+    return n;
+  })
+  .option('--map <old=new>', 'the current state’s name in the target version (repeatable)', stateMapping)
+  .option('--dry-run', 'answer the plan, change nothing')
+  .option('--reason <text>', 'why, for the step line and the audit trail');

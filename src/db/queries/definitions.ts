@@ -50,6 +50,16 @@ export async function latestDefinition(sql: Sql, org: string, code: string): Pro
   return rows[0];
 }
 
+/** One registered version of `code`, if the organization has it. */
+export async function definitionVersion(sql: Sql, org: string, code: string, version: number): Promise<DefinitionRow | undefined> {
+  const { rows } = await sql.query<DefinitionRow>(
+    `select definition_code, version, definition, created_at from wf_definitions_view
+      where organization_id = $1 and definition_code = $2 and version = $3`,
+    [org, code, version],
+  );
+  return rows[0];
+}
+
 export async function listDefinitions(sql: Sql, org: string): Promise<DefinitionRow[]> {
   const { rows } = await sql.query<DefinitionRow>(
     `select definition_code, version, definition, created_at from wf_definitions_view

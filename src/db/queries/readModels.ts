@@ -70,7 +70,7 @@ export function listTasks(
   if (filter.assigneeRole !== undefined) filters.push(['assignee_role = ?', filter.assigneeRole]);
   if (filter.assigneeUserId !== undefined) filters.push(['assignee_user_id = ?::uuid', filter.assigneeUserId]);
   if (filter.priority !== undefined) filters.push(['priority = ?', filter.priority]);
-  if (filter.overdueAt !== undefined) filters.push([`task_state <> 'COMPLETED' and due_at < ?::timestamptz`, filter.overdueAt]);
+  if (filter.overdueAt !== undefined) filters.push([`task_state <> 'COMPLETED' and task_state <> 'CANCELLED' and due_at < ?::timestamptz`, filter.overdueAt]);
   if (filter.createdAfter !== undefined) filters.push(['created_at >= ?::timestamptz', filter.createdAfter]);
   if (filter.createdBefore !== undefined) filters.push(['created_at < ?::timestamptz', filter.createdBefore]);
   if (filter.completedAfter !== undefined) filters.push(['completed_at >= ?::timestamptz', filter.completedAfter]);

@@ -77,7 +77,7 @@ export function overdueTasks(sql: Sql, org: string, asOf: string, limit: number,
     sortType: 'timestamptz',
     direction: 'asc',
     organizationId: org,
-    filters: [[`task_state <> 'COMPLETED' and overdue_check_at <= ?::timestamptz and ${instanceRunning('wf_tasks_view')}`, asOf]],
+    filters: [[`task_state <> 'COMPLETED' and task_state <> 'CANCELLED' and overdue_check_at <= ?::timestamptz and ${instanceRunning('wf_tasks_view')}`, asOf]],
     limit,
     after,
   });

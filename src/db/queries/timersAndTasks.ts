@@ -72,7 +72,7 @@ export async function saveTask(sql: Sql, org: string, task: TaskRecord, actor: s
   );
   await sql.query(
     `update core_entities set status = $3, updated_at = now(), updated_by = $4 where organization_id = $1 and id = $2`,
-    [org, task.task_id, task.state === 'COMPLETED' ? 'completed' : 'active', actor],
+    [org, task.task_id, task.state === 'COMPLETED' ? 'completed' : task.state === 'CANCELLED' ? 'cancelled' : 'active', actor],
   );
 }
 

@@ -34,7 +34,8 @@ export async function awaitInstanceUpdate(services: Services, organizationId: st
 
 /**
  * Sends an Update to an instance's workflow and answers its result. The workflow's refusals come back as
- * HERA refusals; a workflow that is gone is INSTANCE_FINALIZED if its record says it finished, else
+ * HERA refusals; a workflow that is gone is INSTANCE_FINISHED if its record says it was cancelled,
+ * INSTANCE_FINALIZED if it finished in a terminal state, else
  * INSTANCE_NOT_FOUND (also for another organization's instance: the workflow id names the caller's org).
  */
 export async function sendInstanceUpdate<Ret, Arg>(
@@ -51,6 +52,9 @@ export async function sendInstanceUpdate<Ret, Arg>(
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) rethrowRefusal(error);
     const instance = await services.db.withOrg(organizationId, (sql) => findInstanceAnswer(sql, organizationId, instanceId));
+    if (instance?.status === 'cancelled') {
+      throw new Refusal('INSTANCE_FINISHED', 'the instance was cancelled', { status: 'cancelled', current_state: instance.current_state });
+    }
     if (instance?.status === 'completed') {
       throw new Refusal('INSTANCE_FINALIZED', `the instance is in its terminal state ${instance.current_state}`, {
         current_state: instance.current_state,

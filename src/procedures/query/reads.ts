@@ -54,7 +54,7 @@ export const tasksList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.TASKS.LIST.V1',
   input: z.strictObject({
     instance_id: z.guid().optional(),
-    task_state: z.enum(['OPEN', 'CLAIMED', 'COMPLETED']).optional(),
+    task_state: z.enum(['OPEN', 'CLAIMED', 'COMPLETED', 'CANCELLED']).optional(),
     assignee_role: z.string().min(1).optional(),
     assignee_user_id: z.guid().optional(),
     priority: z.enum(['low', 'medium', 'high', 'urgent']).optional(),

@@ -6,6 +6,9 @@ import { chooseTransition, maxPendingTimers, maxTimerDelayMs, priorityRank, time
 import type {
   AdvanceReply,
   AdvanceRequest,
+  MigrateRequest,
+  MigrationPlan,
+  MoveRequest,
   ReassignCommand,
   SlaCheckRequest,
   SlaRecalcRequest,
@@ -39,7 +42,11 @@ export function refusalOf(error: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
+/** A running instance: a cancelled one is finished (INSTANCE_FINISHED), one in a terminal state finalized. */
 export function requireActive(state: InstanceState): void {
+  if (state.snapshot.status === 'cancelled') {
+    refuse('INSTANCE_FINISHED', 'the instance was cancelled', { status: 'cancelled', current_state: state.snapshot.current_state });
+  }
   if (!state.active) {
     refuse('INSTANCE_FINALIZED', `the instance is in its terminal state ${state.snapshot.current_state}`, { current_state: state.snapshot.current_state });
   }
@@ -183,6 +190,7 @@ export function findTask(state: InstanceState, taskId: string): TaskRecord {
 
 export function requireOpenTask(task: TaskRecord): void {
   if (task.state === 'COMPLETED') refuse('TASK_COMPLETED', 'the task is completed', { task_id: task.task_id });
+  if (task.state === 'CANCELLED') refuse('TASK_CANCELLED', 'the task was cancelled', { task_id: task.task_id });
 }
 
 /** A claim: an OPEN task offered to a role the claimant holds. */
@@ -273,4 +281,67 @@ export function slaCheck(state: InstanceState, request: SlaCheckRequest): void {
     const { sla_at, sla_warning_level, sla_escalation_level } = state.snapshot;
     refuse('NOTHING_DUE', 'no SLA level is newly due', { sla_at, sla_warning_level: sla_warning_level ?? 0, sla_escalation_level: sla_escalation_level ?? 0 });
   }
+}
+
+// ---- modification: cancel, move, migrate -------------------------------------------------------------
+
+/** A cancel ends a running instance, paused or not. */
+export function cancelCheck(state: InstanceState): void {
+  requireActive(state);
+}
+
+/** A move: of a running instance (paused too: it stays paused), to another state of its definition. */
+export function moveCheck({ definition, state }: InstanceContext, request: MoveRequest): void {
+  requireActive(state);
+  if (!definition.states.includes(request.to_state)) {
+    refuse('INVALID_STATE', `to_state: ${request.to_state} is not a state of ${definition.code} v${definition.version}`, { field: 'to_state', to_state: request.to_state, states: definition.states });
+  }
+  const current = state.snapshot.current_state;
+  if (request.to_state === current) refuse('ALREADY_IN_STATE', `the instance is already in ${current}`, { field: 'to_state', current_state: current });
+}
+
+/**
+ * What re-pinning the instance to `request.definition` would do. The current state maps by `state_map`, else by
+ * name, to a non-terminal state of the target; a pending timer or open task the current state's definition
+ * created is kept when the target defines it (same name or title) on the mapped state, else cancelled; timers
+ * set through the API and tasks not from the definition are kept.
+ */
+export function migrationPlan({ definition, state }: InstanceContext, request: MigrateRequest): MigrationPlan {
+  const target = request.definition;
+  const from = state.snapshot.current_state;
+  const to = request.state_map?.[from] ?? from;
+  const problems: MigrationPlan['problems'] = [];
+  if (target.code !== definition.code) problems.push({ code: 'DEFINITION_MISMATCH', message: `the target is ${target.code}, the instance follows ${definition.code}` });
+  if (target.version === definition.version) problems.push({ code: 'SAME_VERSION', message: `the instance already follows version ${definition.version}` });
+  for (const [source, mapped] of Object.entries(request.state_map ?? {})) {
+    if (!definition.states.includes(source)) problems.push({ code: 'UNKNOWN_SOURCE_STATE', message: `state_map: ${source} is not a state of version ${definition.version}` });
+    if (!target.states.includes(mapped)) problems.push({ code: 'UNKNOWN_TARGET_STATE', message: `state_map: ${mapped} is not a state of version ${target.version}` });
+  }
+  if (!target.states.includes(to)) problems.push({ code: 'STATE_NOT_IN_TARGET', message: `the current state ${from} maps to ${to}, which version ${target.version} does not have; map it with state_map` });
+  else if (target.terminal_states.includes(to)) problems.push({ code: 'TARGET_STATE_TERMINAL', message: `${to} is terminal in version ${target.version}: move the instance there instead` });
+  const ownTimer = (name: string) => definition.timers.some((t) => t.on_enter === from && t.name === name);
+  const ownTask = (title: string) => definition.tasks.some((t) => t.on_enter === from && t.title === title);
+  const item = (fromDefinition: boolean, inTarget: boolean) =>
+    !fromDefinition ? ({ action: 'keep', reason: 'NOT_FROM_DEFINITION' } as const) : inTarget ? ({ action: 'keep', reason: 'DEFINED_IN_TARGET' } as const) : ({ action: 'cancel', reason: 'NOT_IN_TARGET' } as const);
+  const timers = state.pendingTimers().map((t) => ({
+    timer_id: t.timer_id,
+    name: t.name,
+    ...item(t.source === 'definition' && ownTimer(t.name), target.timers.some((d) => d.on_enter === to && d.name === t.name)),
+  }));
+  const tasks = state.openTasks().map((t) => ({
+    task_id: t.task_id,
+    title: t.title,
+    ...item(ownTask(t.title), target.tasks.some((d) => d.on_enter === to && d.title === t.title)),
+  }));
+  return { valid: problems.length === 0, from_version: definition.version, to_version: target.version, from_state: from, to_state: to, timers, tasks, problems };
+}
+
+/** A migration of a running instance (paused too: it stays paused); only a dry run answers an invalid plan. */
+export function migrateCheck(ctx: InstanceContext, request: MigrateRequest): MigrationPlan {
+  requireActive(ctx.state);
+  const plan = migrationPlan(ctx, request);
+  if (!plan.valid && !request.dry_run) {
+    refuse('MIGRATION_INVALID', `the migration to version ${plan.to_version} is invalid: ${plan.problems.map((p) => p.message).join('; ')}`, { problems: plan.problems, plan });
+  }
+  return plan;
 }

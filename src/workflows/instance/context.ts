@@ -79,7 +79,8 @@ function serializer(settled: () => void): Serialize {
 /** What every capability of the instance works with. */
 export interface InstanceContext {
   input: InstanceInput;
-  definition: PinnedDefinition;
+  /** The definition the instance follows now (the state's pin: a migration changes it), never `input.definition`. */
+  readonly definition: PinnedDefinition;
   organizationId: string;
   state: InstanceState;
   serialize: Serialize;
@@ -92,7 +93,9 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
   const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
   return {
     input,
-    definition: input.definition,
+    get definition() {
+      return state.definition;
+    },
     organizationId: input.organizationId,
     state,
     serialize: serializer(() => state.showDetails()),
@@ -102,7 +105,10 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
       tasks: persistence,
       directory: persistence,
       effectRecords: persistence,
-      effects: proxyActivities<EffectActivities>(effectOptions(effectRetry(input.definition))),
+      // Effects run with the retry policy of the definition pinned when they start (a migration changes it).
+      get effects() {
+        return proxyActivities<EffectActivities>(effectOptions(effectRetry(state.definition)));
+      },
     },
   };
 }

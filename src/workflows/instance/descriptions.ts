@@ -26,6 +26,9 @@ export const updateDescriptions = {
   reassignTask: 'TASK.REASSIGN: gives a task to another role or user (the API sends it).',
   checkSla: 'Sweep: records SLA warnings and breach escalations due at as_of.',
   retryEffects: "EFFECT.RETRY: runs a step's permanently failed effects again (the API sends it).",
+  cancel: 'CANCEL: ends the instance (status cancelled), its pending timers and open tasks cancelled (POST /api/v1/workflows/:id/cancel).',
+  move: 'MOVE: jumps to any state of the definition, no guards or effects (POST /api/v1/workflows/:id/move).',
+  migrate: 'MIGRATE: re-pins the instance to another version of its definition, or answers the plan (POST /api/v1/workflows/:id/migrate).',
 } as const;
 
 export const queryDescriptions = {

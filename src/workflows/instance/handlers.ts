@@ -4,6 +4,7 @@ import {
   advanceUpdate,
   awaitCreatedUpdate,
   cancelTimerUpdate,
+  cancelUpdate,
   checkSlaUpdate,
   claimTaskUpdate,
   completeTaskUpdate,
@@ -11,6 +12,8 @@ import {
   escalateOverdueTaskUpdate,
   escalateTaskUpdate,
   fireTimerUpdate,
+  migrateUpdate,
+  moveUpdate,
   pauseSignal,
   pauseUpdate,
   reassignSignal,
@@ -24,9 +27,12 @@ import {
   snapshotQuery,
   type CreatedReply,
 } from '../messages';
+import { cancel } from './cancel';
 import * as check from './checks';
 import type { InstanceContext } from './context';
 import { queryDescriptions, signalDescriptions, updateDescriptions } from './descriptions';
+import { migrate } from './migrate';
+import { move } from './move';
 import { fromSignal, pause, procedures, reassign, recalculateSla, resume, retryEffects } from './operations';
 import { checkSla } from './slaCheck';
 import { claimTask, completeTask, createTask, escalateOverdueTask, escalateTask, reassignTask } from './tasks';
@@ -82,6 +88,9 @@ export function registerHandlers(ctx: InstanceContext): void {
   update(slaRecalcUpdate, (r) => check.slaRecalcCheck(ctx, r), recalculateSla);
   update(reassignTaskUpdate, (r) => taskCheck(r, () => check.reassignTaskCheck(state, r)), reassignTask);
   update(checkSlaUpdate, (r) => check.slaCheck(state, r), checkSla);
+  update(cancelUpdate, () => check.cancelCheck(state), cancel);
+  update(moveUpdate, (r) => check.moveCheck(ctx, r), move);
+  update(migrateUpdate, (r) => check.migrateCheck(ctx, r), migrate);
   // Not serialized as a whole: see `retryEffects`.
   setHandler(retryEffectsUpdate, (r) => retryEffects(ctx, r), { description: updateDescriptions.retryEffects });
 }

@@ -2,8 +2,9 @@ import { uuid4 } from '@temporalio/workflow';
 import { actorLabel } from '../../domain/actor';
 import type { NewNotification } from '../../domain/notification';
 import type { TaskRecord } from '../../domain/task';
+import type { TimerRecord } from '../../domain/timer';
 import { iso } from '../machine';
-import type { AdminCommand } from '../messages';
+import type { AdminCommand, InstanceStatus } from '../messages';
 import type { InstanceContext } from './context';
 
 /** The audit event of an operator command the workflow audits itself (a signal, which no procedure ran). */
@@ -27,6 +28,19 @@ export interface NoteExtras {
   timersRewritten?: Array<{ timer_id: string; fire_at: string }>;
   tasksUpdated?: TaskRecord[];
   notifications?: NewNotification[];
+  /** A command that changes the state or status (CANCEL, MOVE, MIGRATE): written with its line, in one transaction. */
+  change?: StateChangeNote;
+}
+
+export interface StateChangeNote {
+  /** The line's `to` (default: the current state) and the header's status (default: unchanged). */
+  to?: string;
+  status?: InstanceStatus;
+  stepId?: string;
+  timersCancelled?: TimerRecord[];
+  cancelReason?: string;
+  timersSet?: TimerRecord[];
+  tasksCreated?: TaskRecord[];
 }
 
 /**
@@ -44,16 +58,17 @@ export async function recordNote(
   const { acts, organizationId, state } = ctx;
   const at = iso(Date.now());
   const actorUserId = command.actor.userId;
+  const change = extra.change ?? {};
   await acts.records.recordAdminChange.executeWithOptions({ summary: `persist ${extra.procedure} in ${state.snapshot.current_state}` }, [{
     organizationId,
     instanceId: state.snapshot.instance_id,
-    stepId: uuid4(),
+    stepId: change.stepId ?? uuid4(),
     lineNumber: state.nextLine,
     at,
     actorUserId,
     lineData: {
       from: state.snapshot.current_state,
-      to: state.snapshot.current_state,
+      to: change.to ?? state.snapshot.current_state,
       by: null,
       actor_user_id: actorUserId,
       actor: actorLabel(command.actor),
@@ -66,10 +81,18 @@ export async function recordNote(
       timestamp: at,
     },
     headerPatch,
-    status: state.snapshot.status,
+    status: change.status ?? state.snapshot.status,
     timersRewritten: extra.timersRewritten ?? [],
     tasksUpdated: extra.tasksUpdated ?? [],
     notifications: extra.notifications ?? [],
+    ...(extra.change
+      ? {
+          timersCancelled: (change.timersCancelled ?? []).map((t) => t.timer_id),
+          cancelReason: change.cancelReason ?? null,
+          timersSet: change.timersSet ?? [],
+          tasksCreated: change.tasksCreated ?? [],
+        }
+      : {}),
     audit: command.audit ? auditOf(ctx, extra.procedure, command, 'SUCCESS', null) : null,
   }]);
   state.appendStep(at);

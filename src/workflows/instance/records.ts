@@ -42,6 +42,9 @@ export function newTask(instanceId: string, request: NewTask, nowMs: number): Ta
   };
 }
 
+/** Open tasks closed by an operator's cancel, move or migration: CANCELLED, no longer due for overdue checks. */
+export const cancelledTasks = (tasks: TaskRecord[], at: string): TaskRecord[] => tasks.map((t) => ({ ...t, state: 'CANCELLED', cancelled_at: at, overdue_check_at: null }));
+
 /** A due time `due_in` (an ISO-8601 duration) from now, as definitions and timer actions give it. */
 export const dueIn = (due_in: string | undefined, nowMs: number) => (due_in ? iso(nowMs + timerDelayMs({ duration: due_in })) : undefined);
 

@@ -1,8 +1,8 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PinnedDefinition } from '../../definitions/schema';
-import type { TaskRecord } from '../../domain/task';
+import { taskClosed, type TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
-import { heraDefinitionCode, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
+import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
 import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, type SlaClock, type SlaDecision } from '../sla';
@@ -33,9 +33,10 @@ export class InstanceState {
   private lineCount: number;
   private stateEnteredAt: number;
   private slaDurationMs: number | null;
+  private pinned: PinnedDefinition;
   private wake = false;
 
-  private constructor(carried: CarriedState, created: boolean) {
+  private constructor(carried: CarriedState & { definition: PinnedDefinition }, created: boolean) {
     this.snapshot = carried.snapshot;
     this.createdAnswer = carried.createdAnswer;
     this.created = created;
@@ -47,18 +48,23 @@ export class InstanceState {
     this.answers = new Map(carried.answers);
     this.pause = carried.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
     this.slaDurationMs = carried.slaDurationMs ?? null;
+    this.pinned = carried.definition;
   }
 
   /** A new instance in `state`, started now. */
   static fromInput(input: InstanceInput, state: string, startedMs: number): InstanceState {
     const snapshot = newSnapshot(input, state, startedMs);
     const fresh = { snapshot, createdAnswer: { ...snapshot }, createdReplies: 0, lineCount: 1, stateEnteredAt: startedMs, timers: [], tasks: [], answers: [] };
-    return new InstanceState({ ...fresh, slaDurationMs: slaLengthMs(input.definition) }, false);
+    return new InstanceState({ ...fresh, slaDurationMs: slaLengthMs(input.definition), definition: input.definition }, false);
   }
 
-  /** The instance as the previous run handed it over on continue-as-new (runs before SLA lengths were carried: the definition's). */
-  static fromCarried(carried: CarriedState, definition: PinnedDefinition): InstanceState {
-    return new InstanceState({ ...carried, slaDurationMs: carried.slaDurationMs ?? slaLengthMs(definition) }, true);
+  /**
+   * The instance as the previous run handed it over on continue-as-new, pinned to the definition it carried
+   * (runs before migrations: the input's; before SLA lengths were carried: the definition's SLA).
+   */
+  static fromCarried(carried: CarriedState, inputDefinition: PinnedDefinition): InstanceState {
+    const definition = carried.definition ?? inputDefinition;
+    return new InstanceState({ ...carried, definition, slaDurationMs: carried.slaDurationMs ?? slaLengthMs(definition) }, true);
   }
 
   /** What the next run needs: absolute deadlines, live timers, the newest idempotency answers. */
@@ -74,7 +80,13 @@ export class InstanceState {
       answers: [...this.answers.entries()].slice(-200),
       pause: this.pause,
       slaDurationMs: this.slaDurationMs,
+      definition: this.pinned,
     };
+  }
+
+  /** The definition the instance follows: the one it started with, or the one a migration pinned. */
+  get definition(): PinnedDefinition {
+    return this.pinned;
   }
 
   get active(): boolean {
@@ -111,7 +123,12 @@ export class InstanceState {
   }
 
   openTasks(): TaskRecord[] {
-    return [...this.tasks.values()].filter((t) => t.state !== 'COMPLETED');
+    return [...this.tasks.values()].filter((t) => !taskClosed(t));
+  }
+
+  /** The open tasks of the current state: created since the instance entered it. */
+  openTasksOfState(): TaskRecord[] {
+    return this.openTasks().filter((t) => Date.parse(t.created_at) >= this.stateEnteredAt);
   }
 
   slaClock(): SlaClock {
@@ -142,6 +159,7 @@ export class InstanceState {
     upsertSearchAttributes([
       { key: heraOrganizationId, value: input.organizationId },
       { key: heraDefinitionCode, value: input.definition.code },
+      { key: heraDefinitionVersion, value: input.definition.version },
       { key: heraState, value: this.snapshot.current_state },
       { key: heraPaused, value: false },
       { key: heraOwner, value: input.actor.userId },
@@ -184,12 +202,31 @@ export class InstanceState {
   /** A transition was persisted: its step line, the new state, and what leaving and entering changed. */
   enterState(entry: StateEntry): void {
     this.appendStep();
+    this.changeState(entry);
+  }
+
+  /** A state entered by a transition or an operator's move (whose step line is counted by its note). */
+  changeState(entry: StateEntry): void {
     this.stateEnteredAt = entry.nowMs;
     this.cancelTimers(entry.cancelled, entry.at, 'state exited');
     this.addTimers(entry.timersSet);
     this.addTasks(entry.tasksCreated);
     Object.assign(this.snapshot, { current_state: entry.to, status: entry.status, updated_at: entry.at });
     upsertSearchAttributes([{ key: heraState, value: entry.to }]);
+  }
+
+  /** Cancelled by an operator: it stays in its state, finished; the run ends once its effects settle. */
+  setCancelled(at: string): void {
+    Object.assign(this.snapshot, { status: 'cancelled', updated_at: at });
+    this.wake = true;
+  }
+
+  /** Re-pinned by a migration to another version of its definition, in `state` (the current one, or its new name). */
+  repin(definition: PinnedDefinition, state: string, at: string): void {
+    this.pinned = definition;
+    Object.assign(this.snapshot, { definition_version: definition.version, current_state: state, updated_at: at });
+    upsertSearchAttributes([{ key: heraState, value: state }, { key: heraDefinitionVersion, value: definition.version }]);
+    upsertMemo({ definition_version: definition.version });
   }
 
   /** Stops every clock of the instance: timers, SLA and task due times. */

@@ -4,7 +4,17 @@ import type { AdvanceAnswer, AdvanceReply, AdvanceRequest } from '../messages';
 import { advanceCheck, refuse } from './checks';
 import type { InstanceContext } from './context';
 import { refOf, runEffect } from './effects';
-import { onEnter } from './records';
+import { onEnter, type StateEntry } from './records';
+
+/**
+ * What moving to `to` at `nowMs` changes, for a transition and an operator's move alike: every PENDING timer is
+ * cancelled, the state entered sets up its timers and tasks (none in a terminal state, which completes the instance).
+ */
+export function stateChange({ definition, state }: InstanceContext, to: string, nowMs: number): StateEntry {
+  const status = isTerminal(definition, to) ? 'completed' : 'active';
+  const entered = status === 'active' ? onEnter(definition, state.snapshot.instance_id, to, nowMs) : { timersSet: [], tasksCreated: [] };
+  return { to, status, at: iso(nowMs), nowMs, cancelled: state.pendingTimers(), ...entered };
+}
 
 /**
  * One transition: guards run in the persistence activity's transaction with the step line, the header, the
@@ -13,16 +23,14 @@ import { onEnter } from './records';
 export async function advance(ctx: InstanceContext, request: AdvanceRequest, note: string | null = null): Promise<AdvanceReply> {
   const checked = advanceCheck(ctx, request);
   if ('replay' in checked) return checked.replay;
-  const { definition, organizationId, state, acts } = ctx;
+  const { organizationId, state, acts } = ctx;
   const { transition, actorRole } = checked.choice;
   const instanceId = state.snapshot.instance_id;
   const now = Date.now();
-  const at = iso(now);
   const stepId = uuid4();
   const queued = transition.effects.map((ref) => ({ effectId: uuid4(), ...refOf(ref) }));
-  const status = isTerminal(definition, transition.to) ? 'completed' : 'active';
-  const cancelled = state.pendingTimers();
-  const { timersSet, tasksCreated } = status === 'active' ? onEnter(definition, instanceId, transition.to, now) : { timersSet: [], tasksCreated: [] };
+  const entry = stateChange(ctx, transition.to, now);
+  const { at, status, cancelled, timersSet, tasksCreated } = entry;
   const answer: AdvanceAnswer = {
     instance_id: instanceId,
     from_state: transition.from,
@@ -72,7 +80,7 @@ export async function advance(ctx: InstanceContext, request: AdvanceRequest, not
     const failed = outcome.guards.find((g) => !g.passed);
     refuse('GUARD_FAILED', `guard ${failed?.code} failed: ${failed?.reason}`, { guards: outcome.guards });
   }
-  state.enterState({ to: transition.to, status, at, nowMs: now, cancelled, timersSet, tasksCreated });
+  state.enterState(entry);
   if (request.idempotency_key) state.answers.set(request.idempotency_key, { requestHash: request.request_hash, answer });
   const step = { step_id: stepId, from_state: transition.from, to_state: transition.to, actor_role: actorRole, payload: request.payload, transitioned_at: at };
   for (const effect of queued) void runEffect(ctx, effect, step, { ...state.snapshot });

@@ -6,7 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { definitionSchema, pinDefinition, type DefinitionInput, type PinnedDefinition } from '../../../src/definitions/schema';
 import type { Actor } from '../../../src/domain/actor';
 import { resolveTemporalCli } from '../../../src/temporal/cli';
-import { heraDefinitionCode, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../../src/temporal/searchAttributes';
+import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../../src/temporal/searchAttributes';
 import type { instanceWorkflow } from '../../../src/workflows/instance';
 import { awaitCreatedUpdate, type InstanceInput } from '../../../src/workflows/messages';
 import { memoryActivities, type Directory, type MemoryActivities } from './memoryActivities';
@@ -33,7 +33,7 @@ export async function startWorkflowTier(directory: Directory): Promise<WorkflowT
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) }) },
-      searchAttributes: [heraOrganizationId, heraDefinitionCode, heraState, heraPaused, heraOwner, heraSlaAt],
+      searchAttributes: [heraOrganizationId, heraDefinitionCode, heraDefinitionVersion, heraState, heraPaused, heraOwner, heraSlaAt],
     },
   });
   const memory = memoryActivities(directory);

@@ -59,6 +59,8 @@ export function memoryActivities(directory: Directory = {}) {
       if (c.lineData.reason === refusedTitle) throw ApplicationFailure.nonRetryable('the database refused the change', 'PERSISTENCE_REJECTED');
       if (c.audit) audit.push(c.audit);
       for (const t of c.timersRewritten) if (!timerStatus.has(t.timer_id)) throw new Error(`rewrote an unknown timer ${t.timer_id}`);
+      for (const id of c.timersCancelled ?? []) timerStatus.set(id, 'CANCELLED');
+      for (const t of c.timersSet ?? []) timerStatus.set(t.timer_id, 'PENDING');
     },
     async recordAudit({ event }) {
       audit.push(event);

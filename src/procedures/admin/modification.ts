@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import type { PinnedDefinition } from '../../definitions/schema';
+import { actorOf } from '../../domain/actor';
+import { Refusal } from '../../errors';
+import { cancelUpdate, migrateUpdate, moveUpdate } from '../../workflows/messages';
+import { resolveDefinitionVersion } from '../definitions/resolve';
+import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
+import { defineProcedure, type Services } from '../types';
+
+const reason = z.string().trim().min(1).max(1000);
+const stateName = z.string().min(1).max(200);
+
+/** INSTANCE.CANCEL: ends the instance (status cancelled); its pending timers and open tasks are cancelled. */
+export const instanceCancel = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.CANCEL.V1',
+  input: z.strictObject({ instance_id: z.guid(), reason }),
+  handle: ({ instance_id, reason }, ctx) =>
+    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, cancelUpdate, { actor: actorOf(ctx.caller), reason }, keyedUpdateId(cancelUpdate, ctx)),
+});
+
+/** INSTANCE.MOVE: jumps to any state of the definition; no guard or effect runs. */
+export const instanceMove = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.MOVE.V1',
+  input: z.strictObject({ instance_id: z.guid(), to_state: stateName, reason }),
+  handle: ({ instance_id, ...command }, ctx) =>
+    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, moveUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(moveUpdate, ctx)),
+});
+
+/**
+ * The version `toVersion` of the instance's definition code, pinned by value for its migrate Update (one place
+ * for every sender of that Update). Refused: no such instance (404), no such version (400 naming `to_version`).
+ */
+export async function migrationTarget(services: Services, organizationId: string, instanceId: string, toVersion: number): Promise<PinnedDefinition> {
+  const instance = await services.db.withOrg(organizationId, (sql) => findInstanceAnswer(sql, organizationId, instanceId));
+  if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: instanceId });
+  const definition = await resolveDefinitionVersion(services, organizationId, instance.definition_code, toVersion);
+  if (!definition) {
+    throw new Refusal('UNKNOWN_VERSION', `to_version: ${instance.definition_code} has no registered version ${toVersion}`, { field: 'to_version', to_version: toVersion });
+  }
+  return definition;
+}
+
+/** INSTANCE.MIGRATE: re-pins the instance to another registered version of its definition (the workflow plans and applies it). */
+export const instanceMigrate = defineProcedure({
+  smartCode: 'HERA.UNIV.WF.INSTANCE.MIGRATE.V1',
+  input: z.strictObject({
+    instance_id: z.guid(),
+    to_version: z.number().int().positive(),
+    state_map: z.record(stateName, stateName).optional(),
+    dry_run: z.boolean().optional(),
+    reason: reason.optional(),
+  }),
+  async handle({ instance_id, to_version, state_map, dry_run, reason }, ctx) {
+    const org = ctx.caller.organizationId;
+    const definition = await migrationTarget(ctx.services, org, instance_id, to_version);
+    const command = { actor: actorOf(ctx.caller), reason, to_version, state_map, dry_run, definition };
+    return sendInstanceUpdate(ctx.services, org, instance_id, migrateUpdate, command, keyedUpdateId(migrateUpdate, ctx));
+  },
+});

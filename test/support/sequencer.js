@@ -22,6 +22,7 @@ const weights = {
   'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,
+  'bulk.test.ts': 40,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { type InstanceUpdateDeps, sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate, type AdminCommand } from '../../workflows/messages';
+import { pauseInput, reassignInput, resumeInput, slaRecalcInput } from '../admin/instanceCommands';
+
+/** What a bulk job sends each instance: the caller, the job's reason, and the job, so the instance audits it. */
+export type BulkCommand = AdminCommand & { audit: true; bulk_job_id: string; reason: string };
+
+/**
+ * One operation a bulk job can run on each selected instance: the single-instance procedure it repeats, that
+ * procedure's own input schema (less `instance_id`) for `params`, the refusal a dry run predicts, and the Update
+ * it sends (the same the single route sends, with the job's Update id so a retried batch changes nothing twice).
+ */
+export interface BulkOperation<Params = Record<string, unknown>> {
+  procedure: string;
+  params: z.ZodType<Params, unknown>;
+  /** A constant SQL expression over `wf_instances_view v`: the code the instance would refuse with, or null. */
+  wouldSkip: string;
+  send(deps: InstanceUpdateDeps, organizationId: string, instanceId: string, params: Params, command: BulkCommand, updateId: string): Promise<unknown>;
+}
+
+/** An operation typed by its params schema, kept in the table as any operation. */
+const defineBulkOperation = <Params>(operation: BulkOperation<Params>) => operation as unknown as BulkOperation;
+
+const finalized = `when v.status <> 'active' then 'INSTANCE_FINALIZED'`;
+
+const pauseParams = pauseInput.omit({ instance_id: true });
+const pause = defineBulkOperation<z.output<typeof pauseParams>>({
+  procedure: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
+  params: pauseParams,
+  wouldSkip: `case ${finalized} when v.paused then 'INSTANCE_ALREADY_PAUSED' end`,
+  send: (deps, org, id, params, command, updateId) =>
+    sendInstanceUpdate(deps, org, id, pauseUpdate, { ...command, reason: params.reason ?? command.reason }, updateId),
+});
+
+const resumeParams = resumeInput.omit({ instance_id: true });
+const resume = defineBulkOperation<z.output<typeof resumeParams>>({
+  procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
+  params: resumeParams,
+  wouldSkip: `case ${finalized} when not v.paused then 'INSTANCE_NOT_PAUSED' end`,
+  send: (deps, org, id, params, command, updateId) =>
+    sendInstanceUpdate(deps, org, id, resumeUpdate, { ...command, reason: params.notes ?? params.reason ?? command.reason }, updateId),
+});
+
+// The instance refuses anything but exactly one owner; a bulk job says so before it selects anything.
+const reassignParams = reassignInput
+  .omit({ instance_id: true })
+  .refine((p) => (p.owner_team === undefined) !== (p.owner_user_id === undefined), { path: ['owner_team'], message: 'give exactly one of owner_team or owner_user_id' });
+const reassign = defineBulkOperation<z.output<typeof reassignParams>>({
+  procedure: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
+  params: reassignParams,
+  wouldSkip: `case ${finalized} end`,
+  send: (deps, org, id, { owner_team, owner_user_id, reason }, command, updateId) =>
+    sendInstanceUpdate(deps, org, id, reassignUpdate, { ...command, owner_team, owner_user_id, reason: reason ?? command.reason }, updateId),
+});
+
+const slaRecalcParams = slaRecalcInput.omit({ instance_id: true });
+const slaRecalc = defineBulkOperation<z.output<typeof slaRecalcParams>>({
+  procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1',
+  params: slaRecalcParams,
+  wouldSkip: `case ${finalized} end`,
+  send: (deps, org, id, { sla_override_hours, recalc_reason }, command, updateId) =>
+    sendInstanceUpdate(deps, org, id, slaRecalcUpdate, { ...command, sla_override_hours, reason: recalc_reason ?? command.reason }, updateId),
+});
+
+/** Every bulk operation by its route name (`POST /api/v1/bulk/:operation`); a new one is one entry here. */
+export const bulkOperations = {
+  pause,
+  resume,
+  reassign,
+  'sla-recalc': slaRecalc,
+} satisfies Record<string, BulkOperation>;
+
+export type BulkOperationName = keyof typeof bulkOperations;
+
+export const bulkOperationNames = Object.keys(bulkOperations) as [BulkOperationName, ...BulkOperationName[]];
+
+/** The operation of a job's record (it was validated when the job was asked for). */
+export function bulkOperation(name: string): BulkOperation {
+  const operation = (bulkOperations as Record<string, BulkOperation>)[name];
+  if (!operation) throw new Error(`no bulk operation ${name}`);
+  return operation;
+}

@@ -90,3 +90,133 @@ test('a bulk pause of 200 instances pauses each once, audited with the job; a se
   const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
   expect(metadata.currentDetails).toContain('**Bulk pause:** completed · 200 of 200 instances (100 %)');
 }, 180_000);
+
+test('bad input is 400 naming the field; a non-admin is 403; an unknown job is 404', async () => {
+  const { ids } = await instances(1);
+  const refused = async (route: string, body: unknown, field: string) => {
+    const res = await post(admin, route, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
+  };
+  await refused('/api/v1/bulk/explode', { instance_ids: ids, reason: 'x' }, 'operation');
+  await refused('/api/v1/bulk/pause', { filter: { colour: 'red' }, reason: 'x' }, 'filter.colour');
+  await refused('/api/v1/bulk/pause', { filter: { paused: 'maybe' }, reason: 'x' }, 'filter.paused');
+  await refused('/api/v1/bulk/pause', { instance_ids: ids, params: { reason: 5 }, reason: 'x' }, 'params.reason');
+  await refused('/api/v1/bulk/pause', { instance_ids: ids, params: { owner_team: 'ops' }, reason: 'x' }, 'params.owner_team');
+  await refused('/api/v1/bulk/reassign', { instance_ids: ids, params: {}, reason: 'x' }, 'params.owner_team');
+  await refused('/api/v1/bulk/sla-recalc', { instance_ids: ids, params: { sla_override_hours: -1 }, reason: 'x' }, 'params.sla_override_hours');
+  await refused('/api/v1/bulk/pause', { filter: {}, instance_ids: ids, reason: 'x' }, 'filter');
+  await refused('/api/v1/bulk/pause', { instance_ids: ids }, 'reason');
+  await refused('/api/v1/bulk/pause', { instance_ids: ['nope'], reason: 'x' }, 'instance_ids.0');
+  await refused('/api/v1/bulk/pause', { instance_ids: ids, reason: 'x', max_instances: 0 }, 'max_instances');
+
+  const denied = await post(user, '/api/v1/bulk/pause', { instance_ids: ids, reason: 'x' });
+  expect(denied.status).toBe(403);
+  expect(denied.body.error.code).toBe('PERMISSION_DENIED');
+  expect((await h.request('GET', '/api/v1/bulk', { token: user.token })).status).toBe(403);
+  const missing = '00000000-0000-4000-8000-00000000b0b0';
+  expect((await get(`/api/v1/bulk/${missing}`)).body.error.code).toBe('BULK_JOB_NOT_FOUND');
+  expect((await post(admin, `/api/v1/bulk/${missing}/cancel`)).status).toBe(404);
+  expect((await post(admin, `/api/v1/bulk/${missing}/retry-failed`)).status).toBe(404);
+  expect((await get(`/api/v1/bulk/${missing}/items`)).status).toBe(404);
+});
+
+test('an Idempotency-Key joins the same job; the same key with another body is 409', async () => {
+  const { ids } = await instances(3);
+  expect((await h.request('PUT', '/api/v1/teams/finance', { token: admin.token, body: { name: 'Finance' } })).status).toBeLessThan(300);
+  const key = `bulk-${Date.now()}`;
+  const body = { instance_ids: ids, params: { owner_team: 'finance' }, reason: 'team change' };
+  const [first, second] = await Promise.all([
+    post(admin, '/api/v1/bulk/reassign', body, { 'Idempotency-Key': key }),
+    post(admin, '/api/v1/bulk/reassign', body, { 'Idempotency-Key': key }),
+  ]);
+  expect(first.status).toBe(202);
+  expect(second.status).toBe(202);
+  expect(second.body).toEqual(first.body);
+  expect(first.body.matched).toBe(3);
+  expect((await ended(first.body.job_id)).done).toBe(3);
+  const later = await post(admin, '/api/v1/bulk/reassign', body, { 'Idempotency-Key': key });
+  expect(later).toMatchObject({ status: 202, body: first.body });
+  expect(later.headers.get('idempotent-replayed')).toBe('true');
+  const reused = await post(admin, '/api/v1/bulk/reassign', { ...body, reason: 'another' }, { 'Idempotency-Key': key });
+  expect(reused.status).toBe(409);
+  expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  const owners = await rows('select owner_team from wf_instances_view where instance_id = any($1::uuid[])', [ids]);
+  expect(owners.map((o) => o.owner_team)).toEqual(['finance', 'finance', 'finance']);
+  const listed = await get('/api/v1/bulk?operation=reassign');
+  expect(listed.body.jobs.map((j: { job_id: string }) => j.job_id)).toContain(first.body.job_id);
+});
+
+test('jobs of one organization run one after another, in order; two organizations\' jobs run side by side', async () => {
+  const other = await h.member((await h.organization()).id, ['admin', 'user']);
+  const { ids } = await instances(80);
+  const otherIds: string[] = [];
+  for (let i = 0; i < 80; i += 16) {
+    const batch = await Promise.all(Array.from({ length: 16 }, () => post(other, '/api/v1/workflows', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' })));
+    otherIds.push(...batch.map((r) => r.body.instance_id));
+  }
+  const [a1, a2, b1] = await Promise.all([
+    post(admin, '/api/v1/bulk/pause', { instance_ids: ids.slice(0, 40), reason: 'first' }),
+    post(admin, '/api/v1/bulk/sla-recalc', { instance_ids: ids.slice(40), params: { sla_override_hours: 48 }, reason: 'second' }),
+    post(other, '/api/v1/bulk/pause', { instance_ids: otherIds, reason: 'other org' }),
+  ]);
+  for (const res of [a1, a2, b1]) expect(res.status).toBe(202);
+  const jobA1 = await ended(a1.body.job_id);
+  const jobA2 = await ended(a2.body.job_id);
+  const jobB1 = await eventually(async () => {
+    const job = await h.request('GET', `/api/v1/bulk/${b1.body.job_id}`, { token: other.token });
+    expect(job.body.status).toBe('completed');
+    return job.body;
+  }, 60_000, 250);
+  expect([jobA1.done, jobA2.done, jobB1.done]).toEqual([40, 40, 80]);
+  // One organization: the later job started only once the earlier had finished, whichever was created first.
+  const [earlier, later] = [jobA1, jobA2].sort((x, y) => Date.parse(x.created_at) - Date.parse(y.created_at));
+  expect(Date.parse(later.started_at)).toBeGreaterThanOrEqual(Date.parse(earlier.finished_at));
+  // Two organizations: the other's job did not wait for this one's queue.
+  expect(Date.parse(jobB1.started_at)).toBeLessThan(Date.parse(later.finished_at));
+  // Another organization's job is not found here.
+  expect((await get(`/api/v1/bulk/${b1.body.job_id}`)).status).toBe(404);
+}, 180_000);
+
+test('items list by outcome, keyset-paginated', async () => {
+  const { ids } = await instances(5);
+  await post(admin, `/api/v1/workflows/${ids[1]}/pause`, { reason: 'before' });
+  await post(admin, `/api/v1/workflows/${ids[3]}/pause`, { reason: 'before' });
+  const accepted = await post(admin, '/api/v1/bulk/resume', { instance_ids: ids, reason: 'after' });
+  const job = await ended(accepted.body.job_id);
+  expect(job).toMatchObject({ matched: 5, done: 2, skipped: { INSTANCE_NOT_PAUSED: 3 } });
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 5; page += 1) {
+    const res = await get(`/api/v1/bulk/${accepted.body.job_id}/items?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(res.status).toBe(200);
+    seen.push(...res.body.items.map((i: { line_number: number }) => i.line_number));
+    cursor = res.body.pagination.next_cursor;
+    if (!cursor) break;
+  }
+  expect(seen).toEqual([1, 2, 3, 4, 5]);
+  const done = await get(`/api/v1/bulk/${accepted.body.job_id}/items?outcome=done`);
+  expect(done.body.items.map((i: { instance_id: string }) => i.instance_id).sort()).toEqual([ids[1], ids[3]].sort());
+  expect((await get(`/api/v1/bulk/${accepted.body.job_id}/items?outcome=maybe`)).status).toBe(400);
+});
+
+test('a job continues as new past its history limit and carries its progress', async () => {
+  const api = await h.apiWith({ HERA_HISTORY_LIMIT: '20', HERA_BULK_BATCH_SIZE: '4' });
+  try {
+    const { ids } = await instances(24);
+    const accepted = await api.call(admin, '/api/v1/bulk/pause', { instance_ids: ids, reason: 'long job' });
+    expect(accepted).toMatchObject({ status: 202, body: { matched: 24 } });
+    const job = await ended(accepted.body.job_id);
+    expect(job).toMatchObject({ status: 'completed', done: 24, not_attempted: 0 });
+    // Every run of the job's workflow id: more than one (visibility trails the runs by a moment).
+    const workflowId = bulkWorkflowId(admin.organizationId, accepted.body.job_id);
+    await eventually(async () => {
+      let runs = 0;
+      for await (const _run of h.system.services.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs += 1;
+      expect(runs).toBeGreaterThan(1);
+    });
+  } finally {
+    await api.close();
+  }
+}, 120_000);

@@ -31,8 +31,8 @@ export interface BulkJobRequest {
 }
 
 export interface BulkInput extends BulkJobRequest {
-  /** Items per batch activity (default 500). */
-  batchSize?: number;
+  /** Items per batch activity (HERA_BULK_BATCH_SIZE). */
+  batchSize: number;
   /** Continue as new beyond this many history events (default: when Temporal suggests it, or 10,000). */
   historyLimit?: number;
   /** Set when the job continues as new: how far it got. */

@@ -36,7 +36,7 @@ export async function startBulkJob(job: BulkJobRequest, { services, markReplayed
         taskQueue: services.config.HERA_TASK_QUEUE,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ ...job, historyLimit: services.config.HERA_HISTORY_LIMIT }],
+        args: [{ ...job, batchSize: services.config.HERA_BULK_BATCH_SIZE, historyLimit: services.config.HERA_HISTORY_LIMIT }],
         staticSummary: summary(job),
         memo: { operation: job.operation, reason: job.reason },
       }),

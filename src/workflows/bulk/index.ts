@@ -28,8 +28,6 @@ import {
 } from '../bulkContract';
 import { bulkDetails } from './details';
 
-/** Items per batch activity by default: one statement records them, one activity task carries them. */
-const defaultBatchSize = 500;
 /** A run continues as new past this many history events by default (each batch adds about six). */
 const defaultHistoryLimit = 10_000;
 /** A queued job looks again this often, in case the signal of the job before it was lost. */
@@ -150,7 +148,7 @@ export async function bulkWorkflow(input: BulkInput): Promise<{ job_id: string; 
     try {
       result = await scope.run(() =>
         runBulkBatch.executeWithOptions({ summary: `bulk ${operation} · items after ${afterLine}` }, [
-          { organizationId, jobId, operation, params: input.params, actor: input.actor, reason: input.reason, afterLine, limit: input.batchSize ?? defaultBatchSize },
+          { organizationId, jobId, operation, params: input.params, actor: input.actor, reason: input.reason, afterLine, limit: input.batchSize },
         ]),
       );
     } catch (error) {

@@ -23,6 +23,7 @@ const weights = {
   'timers.test.ts': 7,
   'replay.test.ts': 5,
   'bulk.test.ts': 40,
+  'bulkRecovery.test.ts': 60,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

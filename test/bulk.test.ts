@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { bulkWorkflowId } from '../src/workflows/bulkContract';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
@@ -219,4 +223,41 @@ test('a job continues as new past its history limit and carries its progress', a
   } finally {
     await api.close();
   }
+}, 120_000);
+
+/** `hera …` as an operator runs it, against this test's API as `who`. */
+function hera(args: string[], who: Member): Promise<{ code: number; stdout: string; stderr: string }> {
+  // A home of its own: no `hera dev` session of this checkout stands in for the token or the API.
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, HERA_HOME: mkdtempSync(path.join(os.tmpdir(), 'hera-bulk-cli-')), HERA_API_URL: h.api.url, HERA_TOKEN: who.token };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(__dirname, '../bin/hera.js'), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('hera bulk pause follows the job to the end with progress lines; status, items and list show it', async () => {
+  const { ids, since } = await instances(12);
+  const dry = await hera(['bulk', 'pause', '--filter', `created_after=${since}`, '--filter', 'paused=false', '--reason', 'cli', '--dry-run', '--json'], admin);
+  expect(dry.code).toBe(0);
+  expect(JSON.parse(dry.stdout)).toMatchObject({ matched: 12, would_skip: {} });
+
+  const run = await hera(['bulk', 'pause', '--filter', `created_after=${since}`, '--reason', 'from the cli', '--param', 'reason=cli pause'], admin);
+  expect(run.code).toBe(0);
+  expect(run.stderr).toMatch(/bulk pause [0-9a-f-]{36}: completed 12\/12 · done 12/);
+  const jobId = /job_id\s+([0-9a-f-]{36})/.exec(run.stdout)![1];
+  const status = await hera(['bulk', 'status', jobId, '--json'], admin);
+  expect(JSON.parse(status.stdout)).toMatchObject({ job_id: jobId, status: 'completed', matched: 12, done: 12 });
+  const items = await hera(['bulk', 'items', jobId, '--outcome', 'done', '--json'], admin);
+  expect(JSON.parse(items.stdout).items.map((i: { instance_id: string }) => i.instance_id).sort()).toEqual([...ids].sort());
+  expect((await hera(['bulk', 'list'], admin)).stdout).toContain(jobId);
+  const paused = await rows('select pause_reason from wf_instances_view where instance_id = any($1::uuid[])', [ids]);
+  expect(paused.every((p) => p.pause_reason === 'cli pause')).toBe(true);
+
+  const again = await hera(['bulk', 'resume', '--ids', ids.slice(0, 2).join(','), '--reason', 'back'], admin);
+  expect(again.code).toBe(0);
+  const refused = await hera(['bulk', 'pause', '--ids', ids[0], '--reason', 'x'], user);
+  expect(refused.code).toBe(3);
+  expect(refused.stderr).toContain('PERMISSION_DENIED');
+  expect((await hera(['bulk', 'pause', '--reason', 'x'], admin)).code).toBe(2);
 }, 120_000);

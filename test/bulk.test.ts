@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bulkWorkflowId } from '../src/workflows/bulkContract';
@@ -260,4 +262,53 @@ test('hera bulk pause follows the job to the end with progress lines; status, it
   expect(refused.code).toBe(3);
   expect(refused.stderr).toContain('PERMISSION_DENIED');
   expect((await hera(['bulk', 'pause', '--reason', 'x'], admin)).code).toBe(2);
+}, 120_000);
+
+test('bulk retry-effects retries every step with failed effects, audited with the job; instances without any are skipped', async () => {
+  let healthy = false;
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(healthy ? 200 : 500).end();
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const code = `BULK_HOOK_${Date.now()}`;
+    const definition = {
+      code,
+      states: ['OPEN', 'SENT', 'DONE'],
+      transitions: [
+        { from: 'OPEN', to: 'SENT', by: ['user'], effects: [{ code: 'HERA.UNIV.WF.EFFECT.WEBHOOK.v1', with: { url } }] },
+        { from: 'SENT', to: 'DONE', by: ['user'] },
+      ],
+      effect_retry: { max_attempts: 1, initial_interval: 'PT0.1S' },
+    };
+    expect((await post(admin, '/api/v1/definitions', definition)).status).toBe(201);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const started = await post(user, '/api/v1/workflows', { definition_code: code });
+      ids.push(started.body.instance_id);
+      expect((await post(user, `/api/v1/workflows/${started.body.instance_id}/advance`, { to_state: 'SENT' })).status).toBe(200);
+    }
+    const clean = (await instances(1)).ids[0];
+    const failedEffects = () => rows(`select count(*)::int as n from wf_effects_view where instance_id = any($1::uuid[]) and effect_status = 'PERMANENTLY_FAILED'`, [ids]);
+    await eventually(async () => expect(await failedEffects()).toEqual([{ n: 3 }]));
+    // One instance finished since: its effects are retried all the same.
+    expect((await post(user, `/api/v1/workflows/${ids[2]}/advance`, { to_state: 'DONE' })).status).toBe(200);
+    healthy = true;
+
+    const selection = { instance_ids: [...ids, clean], reason: 'receiver fixed' };
+    const dry = await post(admin, '/api/v1/bulk/retry-effects', { ...selection, dry_run: true });
+    expect(dry.body).toMatchObject({ matched: 4, would_skip: { NO_FAILED_EFFECTS: 1 } });
+    const accepted = await post(admin, '/api/v1/bulk/retry-effects', { ...selection, params: { effect_filter: ['HERA.UNIV.WF.EFFECT.WEBHOOK.v1'] } });
+    expect(accepted.status).toBe(202);
+    const job = await ended(accepted.body.job_id);
+    expect(job).toMatchObject({ status: 'completed', matched: 4, done: 3, skipped: { NO_FAILED_EFFECTS: 1 }, failed: {} });
+    await eventually(async () => expect(await failedEffects()).toEqual([{ n: 0 }]));
+    const audited = await rows('select count(*)::int as n from wf_audit_view where bulk_job_id = $1 and procedure_code = $2', [accepted.body.job_id, 'HERA.UNIV.WF.EFFECT.RETRY.V1']);
+    // The finished instance retries in a workflow of its own, which writes no step note and so no audit event.
+    expect(audited).toEqual([{ n: 2 }]);
+  } finally {
+    receiver.close();
+  }
 }, 120_000);

@@ -15,6 +15,7 @@ import {
   selectionPage,
   type BulkOutcome,
 } from '../db/queries/bulk';
+import { loadDefinitionCatalog } from '../definitions/catalog';
 import { Refusal } from '../errors';
 import { bulkOperation } from '../procedures/bulk/operations';
 import { refusalFrom, unavailableFrom } from '../temporal/commands';
@@ -61,6 +62,8 @@ function outcomeOf(error: unknown): Pick<BulkOutcome, 'outcome' | 'code' | 'mess
  */
 export function bulkActivities({ db, temporal, config }: BulkDeps) {
   const itemTimeoutMs = config.HERA_COMMAND_TIMEOUT_MS;
+  // What an operation sends through; the shipped definitions resolve a finished instance's effect retry policy.
+  const sendDeps = { db, temporal, config, definitions: loadDefinitionCatalog() };
 
   return {
     /**
@@ -122,7 +125,7 @@ export function bulkActivities({ db, temporal, config }: BulkDeps) {
             let outcome: Pick<BulkOutcome, 'outcome' | 'code' | 'message'>;
             try {
               await temporal.connection.withDeadline(Date.now() + itemTimeoutMs, () =>
-                operation.send({ temporal, db }, org, item.instance_id, params, command, `bulk:${jobId}:${item.instance_id}`),
+                operation.send(sendDeps, org, item.instance_id, params, command, `bulk:${jobId}:${item.instance_id}`),
               );
               outcome = { outcome: 'done', code: null, message: null };
             } catch (error) {

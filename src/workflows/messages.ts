@@ -307,6 +307,9 @@ export interface EffectRetryRequest {
   actor: Actor;
   step_id: string;
   effect_filter?: string[];
+  /** Set by a bulk job: the workflow audits the retry, naming the job. */
+  audit?: boolean;
+  bulk_job_id?: string;
 }
 
 export interface EffectRetryAnswer {

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
-import { type InstanceUpdateDeps, sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { findInstanceAnswer } from '../../db/queries/instanceGet';
+import { stepsWithFailedEffects } from '../../db/queries/effects';
+import { Refusal } from '../../errors';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
 import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate, type AdminCommand } from '../../workflows/messages';
+import { effectRetryInput, retryInstanceEffects, type EffectRetryDeps } from '../admin/effectRetry';
 import { pauseInput, reassignInput, resumeInput, slaRecalcInput } from '../admin/instanceCommands';
 
 /** What a bulk job sends each instance: the caller, the job's reason, and the job, so the instance audits it. */
@@ -16,7 +20,7 @@ export interface BulkOperation<Params = Record<string, unknown>> {
   params: z.ZodType<Params, unknown>;
   /** A constant SQL expression over `wf_instances_view v`: the code the instance would refuse with, or null. */
   wouldSkip: string;
-  send(deps: InstanceUpdateDeps, organizationId: string, instanceId: string, params: Params, command: BulkCommand, updateId: string): Promise<unknown>;
+  send(deps: EffectRetryDeps, organizationId: string, instanceId: string, params: Params, command: BulkCommand, updateId: string): Promise<unknown>;
 }
 
 /** An operation typed by its params schema, kept in the table as any operation. */
@@ -63,12 +67,36 @@ const slaRecalc = defineBulkOperation<z.output<typeof slaRecalcParams>>({
     sendInstanceUpdate(deps, org, id, slaRecalcUpdate, { ...command, sla_override_hours, reason: recalc_reason ?? command.reason }, updateId),
 });
 
+// Every step with failed effects, each retried as EFFECT.RETRY retries it; none is the refusal EFFECT.RETRY makes.
+const retryEffectsParams = effectRetryInput.omit({ instance_id: true, step_id: true });
+const retryEffects = defineBulkOperation<z.output<typeof retryEffectsParams>>({
+  procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1',
+  params: retryEffectsParams,
+  wouldSkip: `case when not exists (select 1 from wf_effects_view e
+                where e.instance_id = v.instance_id and e.effect_status = 'PERMANENTLY_FAILED') then 'NO_FAILED_EFFECTS' end`,
+  async send(deps, org, id, { effect_filter }, command, updateId) {
+    const { instance, steps } = await deps.db.withOrg(org, async (sql) => ({
+      instance: await findInstanceAnswer(sql, org, id),
+      steps: await stepsWithFailedEffects(sql, org, id, effect_filter ?? null),
+    }));
+    if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: id });
+    if (!steps.length) throw new Refusal('NO_FAILED_EFFECTS', 'the instance has no failed effects to retry', { instance_id: id });
+    const { actor, audit, bulk_job_id } = command;
+    const answers = [];
+    for (const step_id of steps) {
+      answers.push(await retryInstanceEffects(deps, org, instance, { actor, step_id, effect_filter, audit, bulk_job_id }, `${updateId}:${step_id}`));
+    }
+    return answers;
+  },
+});
+
 /** Every bulk operation by its route name (`POST /api/v1/bulk/:operation`); a new one is one entry here. */
 export const bulkOperations = {
   pause,
   resume,
   reassign,
   'sla-recalc': slaRecalc,
+  'retry-effects': retryEffects,
 } satisfies Record<string, BulkOperation>;
 
 export type BulkOperationName = keyof typeof bulkOperations;

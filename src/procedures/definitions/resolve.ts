@@ -3,7 +3,7 @@ import { definitionSchema, pinDefinition, type PinnedDefinition } from '../../de
 import type { Services } from '../types';
 
 /** The organization's latest registered version of `code`, else the platform's shipped definition. */
-export async function resolveDefinition(services: Services, organizationId: string, code: string): Promise<PinnedDefinition | undefined> {
+export async function resolveDefinition(services: Pick<Services, 'db' | 'definitions'>, organizationId: string, code: string): Promise<PinnedDefinition | undefined> {
   const row = await services.db.withOrg(organizationId, (sql) => latestDefinition(sql, organizationId, code));
   if (row) return pinDefinition(definitionSchema.parse(row.definition));
   return services.definitions.current(code);

@@ -41,9 +41,12 @@ select l.id                                              as item_id,
 
 grant select on wf_bulk_jobs_view, wf_bulk_items_view to hera_app;
 
--- A job's items by outcome in line order: the next pending batch, and the items list filtered by outcome.
+-- A job's items in line order (id: the keyset's tiebreaker), all or by outcome: the next pending batch, the items
+-- list, another job's failed items.
 create index idx_wf_bulk_items_outcome on universal_transaction_lines
-  (transaction_id, wf_meta_text(line_data, 'outcome'), line_number)
+  (transaction_id, wf_meta_text(line_data, 'outcome'), line_number, id)
+  where line_type = 'BULK_ITEM';
+create index idx_wf_bulk_items_line on universal_transaction_lines (transaction_id, line_number, id)
   where line_type = 'BULK_ITEM';
 -- An organization's unfinished jobs in creation order: the queue.
 create index idx_wf_bulk_jobs_queue on universal_transactions (organization_id, created_at, id)

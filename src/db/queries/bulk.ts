@@ -311,18 +311,30 @@ export async function bulkErrors(sql: Sql, org: string, jobId: string, limit: nu
 /**
  * What a dry run of a selection by filter or ids would meet, counted in SQL: how many instances it selects (at
  * most `max`), the first `sampleSize` of them, and how many the operation would skip, by the refusal's code.
- * `wouldSkip` is an operation's constant SQL expression over wf_instances_view (null = it would act).
+ * `wouldSkip` is an operation's SQL expression over `wf_instances_view v` (null = it would act), written in code
+ * with `?` for each of its bound values.
  */
-export async function bulkDryRun(sql: Sql, org: string, selection: Exclude<BulkSelection, { failed_of: string }>, wouldSkip: string, max: number | null, sampleSize: number) {
+export async function bulkDryRun(
+  sql: Sql,
+  org: string,
+  selection: Exclude<BulkSelection, { failed_of: string }>,
+  wouldSkip: { sql: string; values: unknown[] },
+  max: number | null,
+  sampleSize: number,
+) {
   const conditions = 'filter' in selection ? instanceFilterConditions(selection.filter) : [['instance_id = any(?::uuid[])', selection.instance_ids] as [string, unknown]];
   const params: unknown[] = [org];
-  const where = ['organization_id = $1'];
-  for (const [condition, value] of conditions) {
-    params.push(value);
-    where.push(condition.replace('?', `$${params.length}`));
-  }
+  const bind = (text: string, values: unknown[]) => {
+    let at = 0;
+    return text.replace(/\?/g, () => {
+      params.push(values[at++]);
+      return `$${params.length}`;
+    });
+  };
+  const code = bind(wouldSkip.sql, wouldSkip.values);
+  const where = ['organization_id = $1', ...conditions.map(([condition, value]) => bind(condition, [value]))];
   params.push(max);
-  const selected = `select instance_id, (${wouldSkip}) as code from wf_instances_view v
+  const selected = `select instance_id, (${code}) as code from wf_instances_view v
                      where ${where.join(' and ')} order by created_at, instance_id limit $${params.length}`;
   const counted = await sql.query<{ code: string | null; n: number }>(`select code, count(*)::int as n from (${selected}) s group by code`, params);
   params.push(sampleSize);

@@ -18,10 +18,22 @@ export type BulkCommand = AdminCommand & { audit: true; bulk_job_id: string; rea
 export interface BulkOperation<Params = Record<string, unknown>> {
   procedure: string;
   params: z.ZodType<Params, unknown>;
-  /** A constant SQL expression over `wf_instances_view v`: the code the instance would refuse with, or null. */
-  wouldSkip: string;
+  /** What a dry run predicts: an SQL expression over `wf_instances_view v` naming the code the instance would refuse with (null: it would act). */
+  wouldSkip(params: Params): SkipPrediction;
   send(deps: EffectRetryDeps, organizationId: string, instanceId: string, params: Params, command: BulkCommand, updateId: string): Promise<unknown>;
 }
+
+/**
+ * A dry run's prediction: SQL written in code, with `?` for each of `values` (taken from the params, never spliced
+ * into the text): e.g. a move's `when v.current_state = ? then 'ALREADY_IN_STATE'` with the target state.
+ */
+export interface SkipPrediction {
+  sql: string;
+  values: unknown[];
+}
+
+/** A prediction that does not depend on the params. */
+const always = (sql: string) => (): SkipPrediction => ({ sql, values: [] });
 
 /** An operation typed by its params schema, kept in the table as any operation. */
 const defineBulkOperation = <Params>(operation: BulkOperation<Params>) => operation as unknown as BulkOperation;
@@ -32,7 +44,7 @@ const pauseParams = pauseInput.omit({ instance_id: true });
 const pause = defineBulkOperation<z.output<typeof pauseParams>>({
   procedure: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
   params: pauseParams,
-  wouldSkip: `case ${finalized} when v.paused then 'INSTANCE_ALREADY_PAUSED' end`,
+  wouldSkip: always(`case ${finalized} when v.paused then 'INSTANCE_ALREADY_PAUSED' end`),
   send: (deps, org, id, params, command, updateId) =>
     sendInstanceUpdate(deps, org, id, pauseUpdate, { ...command, reason: params.reason ?? command.reason }, updateId),
 });
@@ -41,7 +53,7 @@ const resumeParams = resumeInput.omit({ instance_id: true });
 const resume = defineBulkOperation<z.output<typeof resumeParams>>({
   procedure: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
   params: resumeParams,
-  wouldSkip: `case ${finalized} when not v.paused then 'INSTANCE_NOT_PAUSED' end`,
+  wouldSkip: always(`case ${finalized} when not v.paused then 'INSTANCE_NOT_PAUSED' end`),
   send: (deps, org, id, params, command, updateId) =>
     sendInstanceUpdate(deps, org, id, resumeUpdate, { ...command, reason: params.notes ?? params.reason ?? command.reason }, updateId),
 });
@@ -53,7 +65,7 @@ const reassignParams = reassignInput
 const reassign = defineBulkOperation<z.output<typeof reassignParams>>({
   procedure: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
   params: reassignParams,
-  wouldSkip: `case ${finalized} end`,
+  wouldSkip: always(`case ${finalized} end`),
   send: (deps, org, id, { owner_team, owner_user_id, reason }, command, updateId) =>
     sendInstanceUpdate(deps, org, id, reassignUpdate, { ...command, owner_team, owner_user_id, reason: reason ?? command.reason }, updateId),
 });
@@ -62,7 +74,7 @@ const slaRecalcParams = slaRecalcInput.omit({ instance_id: true });
 const slaRecalc = defineBulkOperation<z.output<typeof slaRecalcParams>>({
   procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1',
   params: slaRecalcParams,
-  wouldSkip: `case ${finalized} end`,
+  wouldSkip: always(`case ${finalized} end`),
   send: (deps, org, id, { sla_override_hours, recalc_reason }, command, updateId) =>
     sendInstanceUpdate(deps, org, id, slaRecalcUpdate, { ...command, sla_override_hours, reason: recalc_reason ?? command.reason }, updateId),
 });
@@ -72,8 +84,8 @@ const retryEffectsParams = effectRetryInput.omit({ instance_id: true, step_id: t
 const retryEffects = defineBulkOperation<z.output<typeof retryEffectsParams>>({
   procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1',
   params: retryEffectsParams,
-  wouldSkip: `case when not exists (select 1 from wf_effects_view e
-                where e.instance_id = v.instance_id and e.effect_status = 'PERMANENTLY_FAILED') then 'NO_FAILED_EFFECTS' end`,
+  wouldSkip: always(`case when not exists (select 1 from wf_effects_view e
+                where e.instance_id = v.instance_id and e.effect_status = 'PERMANENTLY_FAILED') then 'NO_FAILED_EFFECTS' end`),
   async send(deps, org, id, { effect_filter }, command, updateId) {
     const { instance, steps } = await deps.db.withOrg(org, async (sql) => ({
       instance: await findInstanceAnswer(sql, org, id),

@@ -11,7 +11,7 @@ import { startBulkJob } from './startJob';
 /** Ids a dry run shows. */
 const sampleSize = 20;
 
-export const bulkStartInput = z
+const bulkStartInput = z
   .strictObject({
     operation: z.enum(bulkOperationNames),
     filter: instanceFilterInput.optional(),
@@ -45,17 +45,18 @@ export const bulkStart = defineProcedure({
     const { caller, services, idempotencyKey, requestHash } = ctx;
     const org = caller.organizationId;
     const operation = bulkOperations[input.operation];
+    const params = operation.params.parse(input.params);
     const selection = input.filter ? { filter: toInstanceFilter(input.filter, new Date()) } : { instance_ids: input.instance_ids! };
     if (input.dry_run) {
       ctx.markOk();
-      return services.db.withOrg(org, (sql) => bulkDryRun(sql, org, selection, operation.wouldSkip, input.max_instances ?? null, sampleSize));
+      return services.db.withOrg(org, (sql) => bulkDryRun(sql, org, selection, operation.wouldSkip(params), input.max_instances ?? null, sampleSize));
     }
     return startBulkJob(
       {
         organizationId: org,
         jobId: idempotencyKey ? uuidFromKey(caller, 'BULK', idempotencyKey) : randomUUID(),
         operation: input.operation,
-        params: operation.params.parse(input.params) as Record<string, unknown>,
+        params: params as Record<string, unknown>,
         selection,
         maxInstances: input.max_instances ?? null,
         reason: input.reason,

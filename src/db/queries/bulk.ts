@@ -258,7 +258,8 @@ export async function finishBulkJob(sql: Sql, org: string, jobId: string, status
       order by created_at, id limit 1`,
     [org, transactionTypes.bulkJob],
   );
-  return { counts: rows[0].counts, nextJobId: next.rows[0]?.id ?? null };
+  // No record: the job failed before it could write one.
+  return { counts: rows[0]?.counts ?? { matched: 0, done: 0, skipped: {}, failed: {} }, nextJobId: next.rows[0]?.id ?? null };
 }
 
 /** The organization's jobs, newest first, one keyset page. */

@@ -54,11 +54,17 @@ const ended = (jobId: string, timeoutMs = 90_000) =>
 const pauseSteps = (ids: string[]) =>
   rows(`select instance_id, count(*)::int as n from wf_steps_view where instance_id = any($1::uuid[]) and note = 'PAUSE' group by instance_id`, [ids]);
 
-test('a cancel mid-job stops it between instances; the counts add up and the rest stay pending', async () => {
+test('a cancel mid-job stops it between instances; the counts add up and the rest stay pending; a queued job cancels untouched', async () => {
   const ids = await instances(api, 60);
   const accepted = await api.call(admin, '/api/v1/bulk/pause', { instance_ids: ids, reason: 'to be cancelled' });
   expect(accepted).toMatchObject({ status: 202, body: { matched: 60 } });
   const jobId = accepted.body.job_id;
+  // A second job of the organization queues behind it; cancelled there, it never sends anything.
+  const queued = await api.call(admin, '/api/v1/bulk/sla-recalc', { instance_ids: ids, params: { sla_override_hours: 12 }, reason: 'queued' });
+  expect(queued).toMatchObject({ status: 202, body: { matched: 60 } });
+  expect(await get(`/api/v1/bulk/${queued.body.job_id}`)).toMatchObject({ status: 'queued', started_at: null, not_attempted: 60 });
+  const dropped = await api.call(admin, `/api/v1/bulk/${queued.body.job_id}/cancel`);
+  expect(dropped.body).toMatchObject({ status: 'cancelled', done: 0, not_attempted: 60 });
   // Some instances paused (at 5 a second), far from all.
   await eventually(async () => expect((await pauseSteps(ids)).length).toBeGreaterThanOrEqual(3), 30_000, 100);
   const cancelled = await api.call(admin, `/api/v1/bulk/${jobId}/cancel`, { reason: 'enough' });
@@ -77,6 +83,8 @@ test('a cancel mid-job stops it between instances; the counts add up and the res
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect((await pauseSteps(ids)).length).toBe(job.done);
   expect((await api.call(admin, `/api/v1/bulk/${jobId}/cancel`)).body.error.code).toBe('BULK_JOB_FINISHED');
+  const recalculated = await rows(`select count(*)::int as n from wf_steps_view where instance_id = any($1::uuid[]) and note = 'SLA_RECALC'`, [ids]);
+  expect(recalculated).toEqual([{ n: 0 }]);
 }, 120_000);
 
 test('a worker killed mid-job: the next worker finishes it with every instance paused exactly once', async () => {

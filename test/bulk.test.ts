@@ -228,17 +228,18 @@ test('a job continues as new past its history limit and carries its progress', a
 }, 120_000);
 
 /** `hera …` as an operator runs it, against this test's API as `who`. */
-function hera(args: string[], who: Member): Promise<{ code: number; stdout: string; stderr: string }> {
+function hera(args: string[], who: Member, through?: 'script'): Promise<{ code: number; stdout: string; stderr: string }> {
   // A home of its own: no `hera dev` session of this checkout stands in for the token or the API.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, HERA_HOME: mkdtempSync(path.join(os.tmpdir(), 'hera-bulk-cli-')), HERA_API_URL: h.api.url, HERA_TOKEN: who.token };
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(__dirname, '../bin/hera.js'), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+    const [file, argv] = through ? ['script', ['-qe', ...args, '/dev/null']] : [process.execPath, [path.join(__dirname, '../bin/hera.js'), ...args]];
+    execFile(file, argv, { env, timeout: 90_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr });
     });
   });
 }
 
-test('hera bulk pause follows the job to the end with progress lines; status, items and list show it', async () => {
+test('hera bulk pause follows the job to the end (lines, or a bar on a terminal); status, items and list show it', async () => {
   const { ids, since } = await instances(12);
   const dry = await hera(['bulk', 'pause', '--filter', `created_after=${since}`, '--filter', 'paused=false', '--reason', 'cli', '--dry-run', '--json'], admin);
   expect(dry.code).toBe(0);
@@ -256,8 +257,11 @@ test('hera bulk pause follows the job to the end with progress lines; status, it
   const paused = await rows('select pause_reason from wf_instances_view where instance_id = any($1::uuid[])', [ids]);
   expect(paused.every((p) => p.pause_reason === 'cli pause')).toBe(true);
 
-  const again = await hera(['bulk', 'resume', '--ids', ids.slice(0, 2).join(','), '--reason', 'back'], admin);
-  expect(again.code).toBe(0);
+  // On a terminal (a pty from util-linux `script`): a live bar instead of lines.
+  const tty = await hera(['-c', `${process.execPath} ${path.join(__dirname, '../bin/hera.js')} bulk resume --ids ${ids.slice(0, 2).join(',')} --reason back`], admin, 'script');
+  expect(tty.code).toBe(0);
+  expect(tty.stdout).toMatch(/bulk [\u2588\u2591]+ 2\/2 · completed/);
+  expect(tty.stdout).not.toContain('bulk resume ');
   const refused = await hera(['bulk', 'pause', '--ids', ids[0], '--reason', 'x'], user);
   expect(refused.code).toBe(3);
   expect(refused.stderr).toContain('PERMISSION_DENIED');

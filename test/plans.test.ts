@@ -3,6 +3,7 @@ import { instanceSorts, listInstances, type InstanceFilter } from '../src/db/que
 import { listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
 import type { Sql } from '../src/db/pool';
 import type { KeysetPosition } from '../src/db/queries/keyset';
+import { listAuditEvents } from '../src/db/queries/audit';
 import { listBulkItems, listBulkJobs, pendingBulkItems } from '../src/db/queries/bulk';
 import { lateTimers, overdueTasks, slaCandidates } from '../src/db/queries/sweep';
 import { startHarness, type Harness } from './support/harness';
@@ -243,5 +244,9 @@ describe('bulk jobs', () => {
 
   test('the jobs list is served in its order by the organization\'s index', async () => {
     expectServedBy(await explain((sql) => listBulkJobs(sql, org, {}, 50, null)), 'idx_ut_org_type_created', [byOrg, 'transaction_type = ']);
+  });
+
+  test('a job\'s audit events are an index condition', async () => {
+    expectServedBy(await explain((sql) => listAuditEvents(sql, org, { bulkJobId: jobId }, 50, null)), 'idx_wf_audit_bulk_job', [byOrg, "wf_meta_uuid(metadata, 'bulk_job_id'::text) = "]);
   });
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import {
@@ -17,10 +17,10 @@ import {
 } from '../db/queries/bulk';
 import { loadDefinitionCatalog } from '../definitions/catalog';
 import { Refusal } from '../errors';
+import { cappedString } from '../procedures/auditInput';
 import { bulkOperation } from '../procedures/bulk/operations';
 import { refusalFrom, unavailableFrom } from '../temporal/commands';
 import { bulkWorkflowId, type BatchRequest, type BatchResult, type BulkJobRequest, type BulkStatus, type FinishResult } from '../workflows/bulkContract';
-import { cappedString } from '../procedures/auditInput';
 
 /** Instances the snapshot freezes per page (one insert and one position write each). */
 const snapshotPage = 1000;
@@ -50,10 +50,11 @@ function rateLimiter(perSecond: number) {
 function outcomeOf(error: unknown): Pick<BulkOutcome, 'outcome' | 'code' | 'message'> {
   const refusal = error instanceof Refusal ? error : refusalFrom(error);
   if (refusal) return { outcome: 'skipped', code: refusal.code, message: cappedString(refusal.message) };
-  const unavailable = unavailableFrom(error);
   const message = cappedString(error instanceof Error ? error.message : String(error));
-  if (unavailable) return { outcome: 'failed', code: unavailable.details.reason === 'no answer from the instance workflow before the deadline' ? 'TIMEOUT' : 'UNAVAILABLE', message };
-  return { outcome: 'failed', code: 'ERROR', message };
+  // gRPC 4 = DEADLINE_EXCEEDED: the item's deadline passed without an answer.
+  const timedOut = error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (error instanceof ServiceError && (error.cause as { code?: number } | undefined)?.code === 4);
+  if (timedOut) return { outcome: 'failed', code: 'TIMEOUT', message };
+  return { outcome: 'failed', code: unavailableFrom(error) ? 'UNAVAILABLE' : 'ERROR', message };
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { BulkJobRow } from '../../db/queries/bulk';
 import type { Sql } from '../../db/pool';
-import { bulkErrors, findBulkJob } from '../../db/queries/bulk';
+import { bulkErrors, findBulkJob, type BulkJobRow } from '../../db/queries/bulk';
 import { Refusal } from '../../errors';
 import { attempted } from '../../workflows/bulkContract';
 

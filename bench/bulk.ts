@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     };
     const bulk = async (operation: 'pause' | 'resume') => {
       const began = performance.now();
-      const res = await system.runProcedure('HERA.UNIV.WF.BULK.START.V1', { operation, instance_ids: ids, reason: 'bench' }, caller);
+      // The organization holds just the bench's instances: a filter selects them all, whatever N.
+      const res = await system.runProcedure('HERA.UNIV.WF.BULK.START.V1', { operation, filter: { definition_code: 'TEST_ADMIN_WORKFLOW' }, reason: 'bench' }, caller);
       if (res.status !== 202) throw new Error(`bulk ${operation} answered ${res.status}: ${JSON.stringify(res.body)}`);
       const jobId = (res.body as { job_id: string }).job_id;
       const deadline = Date.now() + 3_600_000;

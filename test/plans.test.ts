@@ -211,7 +211,7 @@ test.each([
 describe('bulk jobs', () => {
   const jobId = '00000000-0000-4000-8000-00000000b001';
   beforeAll(async () => {
-    // One job of 5,000 items, a third of them done, and 3,000 jobs to list.
+    // One job of 20,000 items, a third of them done, and 3,000 jobs to list.
     await h.system.services.db.withOrg(org, async (sql) => {
       await sql.query(
         `insert into universal_transactions (id, organization_id, transaction_type, smart_code, transaction_status, metadata, created_by, updated_by)
@@ -224,7 +224,7 @@ describe('bulk jobs', () => {
         `insert into universal_transaction_lines (organization_id, transaction_id, line_number, line_type, smart_code, line_data, created_by, updated_by)
          select $1, $2, g, 'BULK_ITEM', 'HERA.UNIV.WF.BULK.ITEM.v1',
                 jsonb_build_object('instance_id', gen_random_uuid(), 'outcome', case when g % 3 = 0 then 'done' else 'pending' end), $3, $3
-           from generate_series(1, 5000) g`,
+           from generate_series(1, 20000) g`,
         [org, jobId, '00000000-0000-4000-8000-000000000001'],
       );
     });

@@ -61,6 +61,12 @@ const envSchema = z.object({
   HERA_TIMER_GRACE: duration.default('60s'),
   /** How long the sweep waits for one instance's answer (its worker gone, its task failing) before counting an error. */
   HERA_SWEEP_ITEM_TIMEOUT: duration.default('20s').refine((v) => durationMs(v) <= 50_000, 'at most 50s: a sweep batch must heartbeat within a minute'),
+  /** How many instances one bulk job's batch sends its Update to at once. */
+  HERA_BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** The most instances per second one bulk job sends its Update to (organizations' jobs each have their own). */
+  HERA_BULK_RATE: z.coerce.number().positive().max(100_000).default(200),
+  /** Items one batch activity of a bulk job takes (one statement records their outcomes). */
+  HERA_BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** The team told of an SLA breach six hours on and of tasks four hours overdue. */
   HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
   /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */

@@ -3,6 +3,8 @@ import { instanceSorts, listInstances, type InstanceFilter } from '../src/db/que
 import { listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
 import type { Sql } from '../src/db/pool';
 import type { KeysetPosition } from '../src/db/queries/keyset';
+import { listAuditEvents } from '../src/db/queries/audit';
+import { listBulkItems, listBulkJobs, pendingBulkItems } from '../src/db/queries/bulk';
 import { lateTimers, overdueTasks, slaCandidates } from '../src/db/queries/sweep';
 import { startHarness, type Harness } from './support/harness';
 
@@ -213,4 +215,47 @@ test.each([
 ])('the %s is an index condition under forced RLS, on the first page and after a cursor', async (_name, query, index, condition, after) => {
   expectServedBy(await explain(query(null)), index, [byOrg, condition], { ordered: false });
   expectServedBy(await explain(query(resumeAt)), index, [byOrg, condition, after], { ordered: false });
+});
+
+describe('bulk jobs', () => {
+  const jobId = '00000000-0000-4000-8000-00000000b001';
+  beforeAll(async () => {
+    // One job of 20,000 items, a third of them done, and 3,000 jobs to list.
+    await h.system.services.db.withOrg(org, async (sql) => {
+      await sql.query(
+        `insert into universal_transactions (id, organization_id, transaction_type, smart_code, transaction_status, metadata, created_by, updated_by)
+         select case when g = 0 then $2::uuid else gen_random_uuid() end, $1, 'WF_BULK_JOB', 'HERA.UNIV.WF.BULK.JOB.v1', 'completed',
+                jsonb_build_object('operation', 'pause', 'matched', 5000), $3, $3
+           from generate_series(0, 3000) g`,
+        [org, jobId, '00000000-0000-4000-8000-000000000001'],
+      );
+      await sql.query(
+        `insert into universal_transaction_lines (organization_id, transaction_id, line_number, line_type, smart_code, line_data, created_by, updated_by)
+         select $1, $2, g, 'BULK_ITEM', 'HERA.UNIV.WF.BULK.ITEM.v1',
+                jsonb_build_object('instance_id', gen_random_uuid(), 'outcome', case when g % 3 = 0 then 'done' else 'pending' end), $3, $3
+           from generate_series(1, 20000) g`,
+        [org, jobId, '00000000-0000-4000-8000-000000000001'],
+      );
+    });
+    const owner = new pg.Client({ connectionString: h.env.databaseUrl });
+    await owner.connect();
+    await owner.query('analyze universal_transactions; analyze universal_transaction_lines');
+    await owner.end();
+  });
+
+  const outcomeCond = "wf_meta_text(line_data, 'outcome'::text) = ";
+  test('the next pending batch and the items by outcome are index conditions on the job', async () => {
+    expectServedBy(await explain((sql) => pendingBulkItems(sql, org, jobId, 2500, 500)), 'idx_wf_bulk_items_outcome', ['transaction_id = ', outcomeCond, 'line_number > ']);
+    expectServedBy(await explain((sql) => listBulkItems(sql, org, jobId, 'done', 50, null)), 'idx_wf_bulk_items_outcome', ['transaction_id = ', outcomeCond]);
+    expectServedBy(await explain((sql) => listBulkItems(sql, org, jobId, 'done', 50, { value: '2400', id: jobId })), 'idx_wf_bulk_items_outcome', ['transaction_id = ', outcomeCond, 'ROW(line_number, id) > ROW(']);
+    expectServedBy(await explain((sql) => listBulkItems(sql, org, jobId, undefined, 50, { value: '2400', id: jobId })), 'idx_wf_bulk_items_line', ['transaction_id = ', 'ROW(line_number, id) > ROW(']);
+  });
+
+  test('the jobs list is served in its order by the organization\'s index', async () => {
+    expectServedBy(await explain((sql) => listBulkJobs(sql, org, {}, 50, null)), 'idx_ut_org_type_created', [byOrg, 'transaction_type = ']);
+  });
+
+  test('a job\'s audit events are an index condition', async () => {
+    expectServedBy(await explain((sql) => listAuditEvents(sql, org, { bulkJobId: jobId }, 50, null)), 'idx_wf_audit_bulk_job', [byOrg, "wf_meta_uuid(metadata, 'bulk_job_id'::text) = "]);
+  });
 });

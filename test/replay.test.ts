@@ -15,7 +15,8 @@ const fixtures = path.resolve(__dirname, 'histories');
  * Histories recorded by earlier versions of the code, never rewritten, which a change to the instance workflow must
  * still replay: paths the sample runs do not take (a first state with timers, Temporal timers firing, a refused
  * set-timer Update, an unnamed timer fired by id, several timers cancelled at once) and every Update of the task,
- * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them).
+ * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them), and two bulk
+ * jobs of one organization in batches of 3 (one that ran and signalled the next, one that waited queued for it).
  */
 const earlier = path.join(fixtures, 'earlier');
 

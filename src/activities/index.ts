@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { adminActivities } from './admin';
+import { bulkActivities } from './bulk';
 import { failingPermanently } from './databaseRejection';
 import { effectActivities } from './effects';
 import { persistenceActivities } from './persistence';
@@ -12,7 +13,7 @@ import { egressPolicy } from '../webhooks/egressPolicy';
 
 export interface ActivityDeps {
   db: Db;
-  /** The sweep's activities talk to instance workflows through it. */
+  /** The sweep's and bulk jobs' activities talk to instance workflows through it. */
   temporal: Client;
   config: Config;
 }
@@ -26,6 +27,7 @@ export function createActivities({ db, temporal, config }: ActivityDeps) {
     ...timerAndTaskActivities(db),
     ...adminActivities(db),
     ...sweepActivities({ db, temporal, config }),
+    ...bulkActivities({ db, temporal, config }),
   });
 }
 

@@ -50,6 +50,8 @@ export function openApiDocument(contracts: readonly Contract[], implementations:
         },
         responses: {
           [contract.success_status]: { description: 'Success', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+          // An accepted command may answer at once instead (a dry run): see `markOk`.
+          ...(contract.success_status === 202 ? { 200: { description: 'Answered at once (a dry run)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } : {}),
           ...Object.fromEntries(
             [...new Set(Object.values(errors))].map((status) => [
               status,

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { apiCommand } from './commands/api';
 import { auditCommand } from './commands/audit';
+import { bulkCommand } from './commands/bulk';
 import { bundleCommand } from './commands/bundle';
 import { definitionsCommand } from './commands/definitions';
 import { devCommand } from './commands/dev';
@@ -33,6 +34,7 @@ const program = new Command('hera')
   .addCommand(wfCommand)
   .addCommand(tasksCommand)
   .addCommand(auditCommand)
+  .addCommand(bulkCommand)
   .addCommand(seedCommand)
   .addCommand(sweepCommand);
 

@@ -13,7 +13,7 @@ const contractSchema = z.strictObject({
   routes: z
     .array(z.strictObject({ method: z.enum(['GET', 'POST', 'PUT']), path: z.string().startsWith('/api/v1/') }))
     .default([]),
-  success_status: z.union([z.literal(200), z.literal(201)]).default(200),
+  success_status: z.union([z.literal(200), z.literal(201), z.literal(202)]).default(200),
   audit: z.boolean().default(false),
   errors: z.record(z.string().regex(/^[A-Z_]+$/), z.number().int().min(400).max(599)).default({}),
 });

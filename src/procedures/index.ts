@@ -2,6 +2,10 @@ import { effectRetryProcedure } from './admin/effectRetry';
 import { instancePause, instanceReassign, instanceResume, instanceSlaRecalc } from './admin/instanceCommands';
 import { instanceCancel, instanceMigrate, instanceMove } from './admin/modification';
 import { instanceReconcile } from './admin/reconcile';
+import { bulkCancel } from './bulk/cancel';
+import { bulkGet, bulkItems, bulkList } from './bulk/reads';
+import { bulkRetryFailed } from './bulk/retryFailed';
+import { bulkStart } from './bulk/start';
 import { definitionsList } from './definitions/list';
 import { registerDefinition } from './definitions/register';
 import { teamPut, userPut } from './directory/put';
@@ -54,4 +58,10 @@ export const implementations = [
   schedulerHealth,
   webhookSecretGet,
   webhookSecretRotate,
+  bulkStart,
+  bulkList,
+  bulkGet,
+  bulkItems,
+  bulkCancel,
+  bulkRetryFailed,
 ] as unknown as readonly ProcedureImplementation[];

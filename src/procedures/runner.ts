@@ -34,7 +34,8 @@ const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 
 function fieldProblems(error: z.ZodError) {
   return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)',
+    // An unknown field is named where it was sent (`filter.colour`); at the top, by itself.
+    field: issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')].join('.') : issue.path.length ? issue.path.join('.') : '(body)',
     message: issue.message,
   }));
 }
@@ -140,6 +141,7 @@ export function createRunner(
     // quick 503 to retry instead of a wait of HERA_COMMAND_TIMEOUT_MS.
     if (contract.kind === 'command') await services.db.ready();
     let replayed = false;
+    let status: number = contract.success_status;
     try {
       const body = await withCommandDeadline(services.temporal, services.config.HERA_COMMAND_TIMEOUT_MS, () => implementation.handle(parsed.data, {
         caller,
@@ -150,8 +152,11 @@ export function createRunner(
         markReplayed: () => {
           replayed = true;
         },
+        markOk: () => {
+          status = 200;
+        },
       }));
-      return { status: contract.success_status, body, replayed };
+      return { status, body, replayed };
     } catch (error) {
       if (!(error instanceof Refusal)) throw unavailableFrom(error) ?? error;
       const status = contract.errors[error.code] ?? commonErrors[error.code];

@@ -3,3 +3,4 @@ export { instanceWorkflow } from './instance';
 export { putTeamWorkflow, putUserWorkflow, reconcileInstanceWorkflow, registerDefinitionWorkflow, rotateWebhookSecretWorkflow } from './records';
 export { effectRetryWorkflow } from './effectRetry';
 export { sweepWorkflow } from './sweep';
+export { bulkWorkflow } from './bulk';

@@ -249,6 +249,8 @@ export interface AdminCommand {
   reason?: string;
   /** The workflow writes the command's audit event itself: set for signals, which no procedure ran (and so none audited). */
   audit?: boolean;
+  /** The bulk job that sent the command (with `audit`): its audit event names the job. */
+  bulk_job_id?: string;
 }
 
 /** What an operator types into the Temporal UI's Send Signal dialog: a name, recorded as given, and a reason. */
@@ -310,6 +312,9 @@ export interface EffectRetryRequest {
   actor: Actor;
   step_id: string;
   effect_filter?: string[];
+  /** Set by a bulk job: the workflow audits the retry, naming the job. */
+  audit?: boolean;
+  bulk_job_id?: string;
 }
 
 export interface EffectRetryAnswer {

@@ -24,6 +24,8 @@ const weights = {
   'replay.test.ts': 5,
   'instanceFilters.test.ts': 6,
   'modify.test.ts': 12,
+  'bulk.test.ts': 40,
+  'bulkRecovery.test.ts': 60,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

@@ -10,12 +10,13 @@ export const auditCommand = withApiOptions(
     .option('--instance-id <uuid>', 'only events of this instance')
     .option('--procedure-code <code>', 'only this procedure, e.g. HERA.UNIV.WF.INSTANCE.PAUSE.V1')
     .addOption(new Option('--outcome <outcome>', 'only successes or refusals').choices(['SUCCESS', 'REFUSED']))
+    .option('--bulk-job-id <uuid>', 'only the instance changes this bulk job made')
     .option('--limit <n>', 'page size (at most 500; default 50)')
     .option('--cursor <cursor>', 'the next page, as a previous answer’s next_cursor'),
 )
   .addHelpText('after', '\nExample:\n  $ hera audit --outcome REFUSED --limit 20\n')
   .action(async (options: ApiOptions) => {
-    const { body } = await clientOf(options).get('/api/v1/audit', queryOf(options, ['instance_id', 'procedure_code', 'outcome', 'limit', 'cursor']));
+    const { body } = await clientOf(options).get('/api/v1/audit', queryOf(options, ['instance_id', 'procedure_code', 'outcome', 'bulk_job_id', 'limit', 'cursor']));
     print(
       options,
       body,

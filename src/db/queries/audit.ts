@@ -13,7 +13,9 @@ export interface AuditEvent {
   instance_id: string | null;
   reason: string | null;
   correlation_id: string | null;
-  source: 'api' | 'signal';
+  source: 'api' | 'signal' | 'bulk';
+  /** The bulk job that sent the command (source `bulk`). */
+  bulk_job_id?: string;
   /** What the call was asked, as validated and capped (src/procedures/auditInput.ts); never the raw body. */
   input?: unknown;
   /** Set by the workflow so a retried activity cannot record its event twice. */
@@ -40,6 +42,7 @@ export interface AuditRow {
   reason: string | null;
   correlation_id: string | null;
   source: string;
+  bulk_job_id: string | null;
   created_at: Date;
 }
 
@@ -47,6 +50,7 @@ export interface AuditFilter {
   instanceId?: string;
   procedureCode?: string;
   outcome?: string;
+  bulkJobId?: string;
 }
 
 /** The organization's audit events, newest first, one keyset page. */
@@ -55,9 +59,10 @@ export function listAuditEvents(sql: Sql, org: string, filter: AuditFilter, limi
   if (filter.instanceId !== undefined) filters.push(['instance_id = ?::uuid', filter.instanceId]);
   if (filter.procedureCode !== undefined) filters.push(['procedure_code = ?', filter.procedureCode]);
   if (filter.outcome !== undefined) filters.push(['outcome = ?', filter.outcome]);
+  if (filter.bulkJobId !== undefined) filters.push(['bulk_job_id = ?::uuid', filter.bulkJobId]);
   return keysetPage<AuditRow & Record<string, unknown>>(sql, {
     view: 'wf_audit_view',
-    columns: 'event_id, procedure_code, outcome, error_code, actor_user_id, actor, instance_id, reason, correlation_id, source, created_at',
+    columns: 'event_id, procedure_code, outcome, error_code, actor_user_id, actor, instance_id, reason, correlation_id, source, bulk_job_id, created_at',
     idColumn: 'event_id',
     sortColumn: 'created_at',
     sortType: 'timestamptz',

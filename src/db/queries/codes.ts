@@ -15,6 +15,8 @@ export const smartCodes = {
   hasRole: 'HERA.UNIV.WF.DIRECTORY.HAS_ROLE.v1',
   memberOf: 'HERA.UNIV.WF.DIRECTORY.MEMBER_OF.v1',
   schedulerRun: 'HERA.UNIV.WF.SCHEDULER.RUN.v1',
+  bulkJob: 'HERA.UNIV.WF.BULK.JOB.v1',
+  bulkItem: 'HERA.UNIV.WF.BULK.ITEM.v1',
 } as const;
 
 export const transactionTypes = {
@@ -24,6 +26,7 @@ export const transactionTypes = {
   notification: 'WF_NOTIFICATION',
   audit: 'WF_AUDIT',
   schedulerRun: 'WF_SCHEDULER_RUN',
+  bulkJob: 'WF_BULK_JOB',
 } as const;
 
 export { systemActorId } from '../../domain/actor';

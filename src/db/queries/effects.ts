@@ -106,3 +106,15 @@ export async function failedEffectsOf(sql: Sql, org: string, stepId: string): Pr
   );
   return rows;
 }
+
+/** The instance's steps with permanently failed effects (of the given codes only, when named), oldest first. */
+export async function stepsWithFailedEffects(sql: Sql, org: string, instanceId: string, codes: string[] | null): Promise<string[]> {
+  const { rows } = await sql.query<{ step_id: string }>(
+    `select step_id from wf_effects_view
+      where organization_id = $1 and instance_id = $2 and effect_status = 'PERMANENTLY_FAILED'
+        and ($3::text[] is null or effect_smart_code = any($3::text[]))
+      group by step_id order by min(created_at), step_id`,
+    [org, instanceId, codes],
+  );
+  return rows.map((r) => r.step_id);
+}

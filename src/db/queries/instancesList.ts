@@ -42,15 +42,11 @@ export const instanceSorts = ['created_at', 'updated_at', 'sla_at'] as const;
 const columns = `instance_id, definition_code, definition_version, current_state, subject_ref, sla_at, paused,
   owner_team, owner_user_id, status, created_at, updated_at, sla_escalation_level, failed_effects`;
 
-/** The organization's instances matching `filter`, one keyset page in the chosen order. */
-export function listInstances(
-  sql: Sql,
-  organizationId: string,
-  filter: InstanceFilter,
-  sort: { by: (typeof instanceSorts)[number]; order: 'asc' | 'desc' },
-  limit: number,
-  after: KeysetPosition | null,
-) {
+/**
+ * The conditions of `filter` over wf_instances_view (`?` for each bound value): the one WHERE of every selection
+ * by filter, the list's and a bulk job's.
+ */
+export function instanceFilterConditions(filter: InstanceFilter): Array<[string, unknown]> {
   const filters: Array<[string, unknown]> = [];
   if (filter.definitionCode !== undefined) filters.push(['definition_code = ?', filter.definitionCode]);
   if (filter.currentState !== undefined) filters.push(['current_state = ?', filter.currentState]);
@@ -64,6 +60,18 @@ export function listInstances(
   if (filter.slaLevelMin !== undefined) filters.push(['sla_escalation_level >= ?::int', filter.slaLevelMin]);
   if (filter.updatedAfter !== undefined) filters.push(['updated_at >= ?::timestamptz', filter.updatedAfter]);
   if (filter.updatedBefore !== undefined) filters.push(['updated_at < ?::timestamptz', filter.updatedBefore]);
+  return filters;
+}
+
+/** The organization's instances matching `filter`, one keyset page in the chosen order. */
+export function listInstances(
+  sql: Sql,
+  organizationId: string,
+  filter: InstanceFilter,
+  sort: { by: (typeof instanceSorts)[number]; order: 'asc' | 'desc' },
+  limit: number,
+  after: KeysetPosition | null,
+) {
   return keysetPage<InstanceRow & Record<string, unknown>>(sql, {
     view: 'wf_instances_view',
     columns,
@@ -72,7 +80,7 @@ export function listInstances(
     sortType: 'timestamptz',
     direction: sort.order,
     organizationId,
-    filters,
+    filters: instanceFilterConditions(filter),
     limit,
     after,
   });

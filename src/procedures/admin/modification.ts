@@ -5,16 +5,28 @@ import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { cancelUpdate, migrateUpdate, moveUpdate } from '../../workflows/messages';
 import { resolveDefinitionVersion } from '../definitions/resolve';
-import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { keyedUpdateId } from '../instance/send';
 import { defineProcedure, type Services } from '../types';
 
 const reason = z.string().trim().min(1).max(1000);
 const stateName = z.string().min(1).max(200);
 
+/** The commands' inputs, exported so a bulk job validates its `params` with the same schema (less instance_id). */
+export const cancelInput = z.strictObject({ instance_id: z.guid(), reason });
+export const moveInput = z.strictObject({ instance_id: z.guid(), to_state: stateName, reason });
+export const migrateInput = z.strictObject({
+  instance_id: z.guid(),
+  to_version: z.number().int().positive(),
+  state_map: z.record(stateName, stateName).optional(),
+  dry_run: z.boolean().optional(),
+  reason: reason.optional(),
+});
+
 /** INSTANCE.CANCEL: ends the instance (status cancelled); its pending timers and open tasks are cancelled. */
 export const instanceCancel = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.CANCEL.V1',
-  input: z.strictObject({ instance_id: z.guid(), reason }),
+  input: cancelInput,
   handle: ({ instance_id, reason }, ctx) =>
     sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, cancelUpdate, { actor: actorOf(ctx.caller), reason }, keyedUpdateId(cancelUpdate, ctx)),
 });
@@ -22,7 +34,7 @@ export const instanceCancel = defineProcedure({
 /** INSTANCE.MOVE: jumps to any state of the definition; no guard or effect runs. */
 export const instanceMove = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.MOVE.V1',
-  input: z.strictObject({ instance_id: z.guid(), to_state: stateName, reason }),
+  input: moveInput,
   handle: ({ instance_id, ...command }, ctx) =>
     sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, moveUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(moveUpdate, ctx)),
 });
@@ -31,7 +43,7 @@ export const instanceMove = defineProcedure({
  * The version `toVersion` of the instance's definition code, pinned by value for its migrate Update (one place
  * for every sender of that Update). Refused: no such instance (404), no such version (400 naming `to_version`).
  */
-export async function migrationTarget(services: Services, organizationId: string, instanceId: string, toVersion: number): Promise<PinnedDefinition> {
+export async function migrationTarget(services: Pick<Services, 'db' | 'definitions'>, organizationId: string, instanceId: string, toVersion: number): Promise<PinnedDefinition> {
   const instance = await services.db.withOrg(organizationId, (sql) => findInstanceAnswer(sql, organizationId, instanceId));
   if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: instanceId });
   const definition = await resolveDefinitionVersion(services, organizationId, instance.definition_code, toVersion);
@@ -44,13 +56,7 @@ export async function migrationTarget(services: Services, organizationId: string
 /** INSTANCE.MIGRATE: re-pins the instance to another registered version of its definition (the workflow plans and applies it). */
 export const instanceMigrate = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.MIGRATE.V1',
-  input: z.strictObject({
-    instance_id: z.guid(),
-    to_version: z.number().int().positive(),
-    state_map: z.record(stateName, stateName).optional(),
-    dry_run: z.boolean().optional(),
-    reason: reason.optional(),
-  }),
+  input: migrateInput,
   async handle({ instance_id, to_version, state_map, dry_run, reason }, ctx) {
     const org = ctx.caller.organizationId;
     const definition = await migrationTarget(ctx.services, org, instance_id, to_version);

@@ -5,7 +5,8 @@ import { Refusal } from '../../errors';
 import { callerKey } from '../idempotency';
 import { advanceUpdate } from '../../workflows/messages';
 import { defineProcedure } from '../types';
-import { awaitInstanceUpdate, keyedUpdateId, sendInstanceUpdate } from './send';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { awaitInstanceUpdate, keyedUpdateId } from './send';
 
 /**
  * ADVANCE: one transition, decided by the instance workflow (transition exists, `by` role, guards in order)

@@ -10,7 +10,8 @@ import {
   reassignTaskUpdate,
   type TaskAnswer,
 } from '../../workflows/messages';
-import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { keyedUpdateId } from '../instance/send';
 import { defineProcedure, type ProcedureContext } from '../types';
 
 const priority = z.enum(['low', 'medium', 'high', 'urgent']);

@@ -7,7 +7,8 @@ import { durationSchema } from '../../definitions/duration';
 import { definitionSchema } from '../../definitions/schema';
 import { durationMs } from '../../workflows/machine';
 import { cancelTimerUpdate, fireTimerUpdate, setTimerUpdate } from '../../workflows/messages';
-import { keyedUpdateId, sendInstanceUpdate } from '../instance/send';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
+import { keyedUpdateId } from '../instance/send';
 import { defineProcedure } from '../types';
 
 const onFireSchema = z

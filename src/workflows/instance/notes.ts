@@ -7,7 +7,10 @@ import { iso } from '../machine';
 import type { AdminCommand, InstanceStatus } from '../messages';
 import type { InstanceContext } from './context';
 
-/** The audit event of an operator command the workflow audits itself (a signal, which no procedure ran). */
+/**
+ * The audit event of an operator command the workflow audits itself (a signal or a bulk job's command, which no
+ * procedure ran). The job id is added only when there is one, so older histories' activity inputs stay as they were.
+ */
 export function auditOf({ state }: InstanceContext, procedure: string, command: AdminCommand, outcome: 'SUCCESS' | 'REFUSED', errorCode: string | null) {
   return {
     event_id: uuid4(),
@@ -19,7 +22,8 @@ export function auditOf({ state }: InstanceContext, procedure: string, command: 
     instance_id: state.snapshot.instance_id,
     reason: command.reason ?? null,
     correlation_id: null,
-    source: 'signal' as const,
+    source: command.bulk_job_id ? ('bulk' as const) : ('signal' as const),
+    ...(command.bulk_job_id ? { bulk_job_id: command.bulk_job_id } : {}),
   };
 }
 

@@ -117,7 +117,7 @@ export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcReques
 export async function retryEffects(ctx: InstanceContext, request: EffectRetryRequest): Promise<EffectRetryAnswer> {
   const answer = await retryStepEffects(ctx.acts, ctx.organizationId, request);
   await ctx.serialize(() =>
-    recordNote(ctx, 'EFFECT_RETRY', { actor: request.actor }, { retried_step_id: request.step_id, ...answer }, {}, { procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1' }),
+    recordNote(ctx, 'EFFECT_RETRY', { actor: request.actor, audit: request.audit, bulk_job_id: request.bulk_job_id }, { retried_step_id: request.step_id, ...answer }, {}, { procedure: 'HERA.UNIV.WF.EFFECT.RETRY.V1' }),
   );
   return answer;
 }

@@ -1,0 +1,140 @@
+/**
+ * A bulk job against the same work done by hand: N real instances (Temporal workflows), paused once by N single
+ * pause Updates sent directly (C at a time, as the bulk job's batches send them), resumed by a bulk job, paused
+ * by a bulk job, resumed again by N direct Updates. Each bulk job is timed from its POST (through the BULK.START
+ * procedure, selection frozen included) to its record saying completed. Prints instances per second of each and
+ * the ratio bulk / direct. Starts its own Temporal dev server and an in-process worker; the bulk rate limit is
+ * lifted so only the concurrency bounds both.
+ *
+ *   DATABASE_URL=postgres://… npx tsx bench/bulk.ts --instances 10000 --concurrency 32
+ *   BENCH_BULK_INSTANCES=1000 npm run bench:bulk
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { UpdateDefinition } from '@temporalio/common';
+import { Command } from 'commander';
+import { loadConfig } from '../src/config';
+import { localAppUrl, provisionAppRole } from '../src/db/appRole';
+import { migrate } from '../src/db/migrate';
+import { dbOptions, openDb } from '../src/db/pool';
+import { findBulkJob } from '../src/db/queries/bulk';
+import { systemActorId } from '../src/db/queries/codes';
+import { ensureOrganization } from '../src/db/queries/organizations';
+import { resolveDatabase } from '../src/db/resolve';
+import { freePort } from '../src/net';
+import { openSystem, type System } from '../src/system';
+import { resolveTemporalCli } from '../src/temporal/cli';
+import { startDevServer } from '../src/temporal/devServer';
+import { sendInstanceUpdate } from '../src/temporal/instanceUpdate';
+import { pauseUpdate, resumeUpdate, type AdminCommand } from '../src/workflows/messages';
+import { createHeraWorker } from '../src/worker';
+
+const count = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number, got ${v}`);
+  return n;
+};
+
+/** Runs `work` over `items`, `lanes` at a time. */
+async function eachLimited<T>(items: T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const options = new Command()
+    .option('--instances <n>', 'real instances (env BENCH_BULK_INSTANCES)', count, Number(process.env.BENCH_BULK_INSTANCES ?? 10_000))
+    .option('--concurrency <n>', 'Updates in flight at once, for both (HERA_BULK_CONCURRENCY)', count, 32)
+    .parse()
+    .opts<{ instances: number; concurrency: number }>();
+  const n = options.instances;
+  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort() });
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    HERA_TASK_QUEUE: `bulk-bench-${randomUUID().slice(0, 8)}`,
+    HERA_SWEEP_SCHEDULE: 'off',
+    HERA_COMMAND_TIMEOUT_MS: '600000',
+    HERA_BULK_CONCURRENCY: String(options.concurrency),
+    HERA_BULK_RATE: '100000',
+    LOG_LEVEL: 'warn',
+  });
+  const database = await resolveDatabase(config);
+  await migrate(database.url);
+  const appUrl = localAppUrl(database.url);
+  await provisionAppRole(database.url, appUrl);
+  const workerDb = await openDb({ ...dbOptions(config, appUrl), max: 20 });
+  const heraWorker = await createHeraWorker({ config, db: workerDb });
+  const running = heraWorker.run();
+  const system: System = await openSystem(config, appUrl);
+  try {
+    const org = (await ensureOrganization(system.services.db.pool, `bulk-bench-${randomUUID()}`, 'Bulk bench', systemActorId)).id;
+    const caller = { userId: systemActorId, organizationId: org, roles: ['admin', 'user'] };
+    let t = performance.now();
+    const ids: string[] = [];
+    await eachLimited(Array.from({ length: n }, (_, i) => i), 16, async () => {
+      const res = await system.runProcedure('HERA.UNIV.WF.START.V1', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' }, caller);
+      if (res.status !== 201) throw new Error(`start answered ${res.status}`);
+      ids.push((res.body as { instance_id: string }).instance_id);
+    });
+    console.log(`started ${n} instances in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    /** The same Update a bulk job sends (audited by the instance), straight from this client. */
+    const direct = async (update: UpdateDefinition<unknown, [AdminCommand]>) => {
+      const began = performance.now();
+      await eachLimited(ids, options.concurrency, async (id) => {
+        await sendInstanceUpdate(system.services, org, id, update, { actor: caller, reason: 'bench', audit: true });
+      });
+      return (performance.now() - began) / 1000;
+    };
+    const bulk = async (operation: 'pause' | 'resume') => {
+      const began = performance.now();
+      // The organization holds just the bench's instances: a filter selects them all, whatever N.
+      const res = await system.runProcedure('HERA.UNIV.WF.BULK.START.V1', { operation, filter: { definition_code: 'TEST_ADMIN_WORKFLOW' }, reason: 'bench' }, caller);
+      if (res.status !== 202) throw new Error(`bulk ${operation} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const jobId = (res.body as { job_id: string }).job_id;
+      const deadline = Date.now() + 3_600_000;
+      for (;;) {
+        const job = await system.services.db.withOrg(org, (sql) => findBulkJob(sql, org, jobId));
+        if (job && ['completed', 'cancelled', 'failed'].includes(job.status)) {
+          if (job.status !== 'completed' || job.done !== n) throw new Error(`bulk ${operation} ended ${job.status} with ${job.done}/${n} done: ${JSON.stringify(job)}`);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`bulk ${operation} did not end within an hour`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return (performance.now() - began) / 1000;
+    };
+
+    t = performance.now();
+    const directPause = await direct(pauseUpdate);
+    const bulkResume = await bulk('resume');
+    const bulkPause = await bulk('pause');
+    const directResume = await direct(resumeUpdate);
+    const rate = (s: number) => (n / s).toFixed(1);
+    console.log(`\n${n} instances, concurrency ${options.concurrency}, bulk batch ${config.HERA_BULK_BATCH_SIZE}`);
+    console.log('| operation | direct Updates s | direct /s | bulk job s | bulk /s | ratio bulk/direct |');
+    console.log('|---|---|---|---|---|---|');
+    console.log(`| pause | ${directPause.toFixed(1)} | ${rate(directPause)} | ${bulkPause.toFixed(1)} | ${rate(bulkPause)} | ${(directPause / bulkPause).toFixed(2)} |`);
+    console.log(`| resume | ${directResume.toFixed(1)} | ${rate(directResume)} | ${bulkResume.toFixed(1)} | ${rate(bulkResume)} | ${(directResume / bulkResume).toFixed(2)} |`);
+  } finally {
+    await system.close();
+    heraWorker.worker.shutdown();
+    await running;
+    await workerDb.close();
+    await database.stop();
+    await temporal.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -66,7 +66,7 @@ const start = async (body: Record<string, unknown>) => {
 };
 
 test('the runbook covers every incident with a block the suite runs', () => {
-  expect([...blocks.keys()]).toEqual(['effect', 'breaches', 'paused', 'worker', 'temporal', 'sweep', 'reconcile']);
+  expect([...blocks.keys()]).toEqual(['effect', 'breaches', 'outage', 'paused', 'worker', 'temporal', 'sweep', 'reconcile']);
 });
 
 test('an effect stuck failing: found with wf get, run again with retry-effects once the receiver is back', async () => {
@@ -115,7 +115,29 @@ test('a wave of SLA breaches: listed, swept dry, extended and reassigned', async
   expect(Date.parse(instance.sla_at) - Date.parse(instance.created_at)).toBeGreaterThanOrEqual(48 * 3_600_000);
 });
 
-test('a backlog of paused instances: listed, one resumed, the rest in the loop', async () => {
+test('a vendor outage: the instances waiting on it paused as one job, the others untouched', async () => {
+  const definition = { code: 'RUNBOOK_VENDOR', states: ['DRAFT', 'REVIEW', 'DONE'], transitions: [{ from: 'DRAFT', to: 'REVIEW', by: ['user'] }, { from: 'REVIEW', to: 'DONE', by: ['user'] }] };
+  expect((await post(ops, '/api/v1/definitions', definition)).status).toBe(201);
+  const waiting = await Promise.all([1, 2, 3].map(() => start({ definition_code: 'RUNBOOK_VENDOR' })));
+  for (const id of waiting) expect((await post(user, `/api/v1/workflows/${id}/advance`, { to_state: 'REVIEW' })).status).toBe(200);
+  const drafting = await start({ definition_code: 'RUNBOOK_VENDOR' });
+
+  const run = await runBlock('outage', { CODE: 'RUNBOOK_VENDOR' });
+  expect(run).toMatchObject({ code: 0 });
+  expect(run.stdout).toMatch(/matched\s+3/);
+  const paused = (await get('/api/v1/workflows?definition_code=RUNBOOK_VENDOR&paused=true')).body.instances.map((i: { instance_id: string }) => i.instance_id);
+  expect(paused.sort()).toEqual([...waiting].sort());
+  expect(paused).not.toContain(drafting);
+  // Run again (as an operator would after a dropped connection): the key joins the job, nothing is paused twice.
+  const again = await runBlock('outage', { CODE: 'RUNBOOK_VENDOR' });
+  expect(again).toMatchObject({ code: 0 });
+  const pauses = await h.system.services.db.withOrg(ops.organizationId, async (sql) =>
+    (await sql.query(`select count(*)::int as n from wf_steps_view where instance_id = any($1::uuid[]) and note = 'PAUSE'`, [waiting])).rows,
+  );
+  expect(pauses).toEqual([{ n: 3 }]);
+});
+
+test('a backlog of paused instances: listed, one resumed, the rest by one bulk job', async () => {
   const ids = await Promise.all([1, 2, 3].map(() => start({ definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' })));
   for (const id of ids) expect((await post(ops, `/api/v1/workflows/${id}/pause`, { reason: 'vendor outage' })).status).toBe(200);
 

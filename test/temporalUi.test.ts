@@ -149,7 +149,7 @@ test('every signal, Update and query of the instance is described for the UI, ea
   }
   const undescribed = [...own(updateDefinitions), ...own(queryDefinitions)].filter((d) => !d.description);
   expect(undescribed).toEqual([]);
-  expect(own(updateDefinitions)).toHaveLength(17);
+  expect(own(updateDefinitions)).toHaveLength(20);
   expect(metadata.currentDetails).toContain('**State:** ACTIVE (active)');
   // No subject: the summary is the definition code and the instance id.
   const described = await handle.describe();

@@ -16,7 +16,7 @@ const weights = {
   'schedule.test.ts': 18,
   'admin.test.ts': 15,
   'cli.test.ts': 13,
-  'operations.test.ts': 30,
+  'operations.test.ts': 34,
   'cliOps.test.ts': 70,
   'temporalUi.test.ts': 11,
   'databaseOutage.test.ts': 15,

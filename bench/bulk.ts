@@ -13,37 +13,18 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Command } from 'commander';
-import { loadConfig } from '../src/config';
-import { localAppUrl, provisionAppRole } from '../src/db/appRole';
-import { migrate } from '../src/db/migrate';
-import { dbOptions, openDb } from '../src/db/pool';
 import { findBulkJob } from '../src/db/queries/bulk';
 import { systemActorId } from '../src/db/queries/codes';
 import { ensureOrganization } from '../src/db/queries/organizations';
-import { resolveDatabase } from '../src/db/resolve';
-import { freePort } from '../src/net';
-import { openSystem, type System } from '../src/system';
-import { resolveTemporalCli } from '../src/temporal/cli';
-import { startDevServer } from '../src/temporal/devServer';
 import { sendInstanceUpdate } from '../src/temporal/instanceUpdate';
 import { pauseUpdate, resumeUpdate, type AdminCommand } from '../src/workflows/messages';
-import { createHeraWorker } from '../src/worker';
+import { eachLimited, runBench, startBenchSystem } from './support/system';
 
 const count = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number, got ${v}`);
   return n;
 };
-
-/** Runs `work` over `items`, `lanes` at a time. */
-async function eachLimited<T>(items: T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
 async function main(): Promise<void> {
   const options = new Command()
@@ -52,25 +33,12 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ instances: number; concurrency: number }>();
   const n = options.instances;
-  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort() });
-  const config = loadConfig({
-    ...process.env,
-    TEMPORAL_ADDRESS: temporal.address,
-    HERA_TASK_QUEUE: `bulk-bench-${randomUUID().slice(0, 8)}`,
-    HERA_SWEEP_SCHEDULE: 'off',
-    HERA_COMMAND_TIMEOUT_MS: '600000',
+  const { config, system, close } = await startBenchSystem('bulk', {
     HERA_BULK_CONCURRENCY: String(options.concurrency),
     HERA_BULK_RATE: '100000',
-    LOG_LEVEL: 'warn',
+    // Every instance stays cached (BENCH_BULK_CACHE=0: the SDK's default, to see what eviction costs).
+    ...(process.env.BENCH_BULK_CACHE === '0' ? {} : { HERA_WORKER_CACHED_WORKFLOWS: String(n + 100) }),
   });
-  const database = await resolveDatabase(config);
-  await migrate(database.url);
-  const appUrl = localAppUrl(database.url);
-  await provisionAppRole(database.url, appUrl);
-  const workerDb = await openDb({ ...dbOptions(config, appUrl), max: 20 });
-  const heraWorker = await createHeraWorker({ config, db: workerDb });
-  const running = heraWorker.run();
-  const system: System = await openSystem(config, appUrl);
   try {
     const org = (await ensureOrganization(system.services.db.pool, `bulk-bench-${randomUUID()}`, 'Bulk bench', systemActorId)).id;
     const caller = { userId: systemActorId, organizationId: org, roles: ['admin', 'user'] };
@@ -116,25 +84,14 @@ async function main(): Promise<void> {
     const bulkPause = await bulk('pause');
     const directResume = await direct(resumeUpdate);
     const rate = (s: number) => (n / s).toFixed(1);
-    console.log(`\n${n} instances, concurrency ${options.concurrency}, bulk batch ${config.HERA_BULK_BATCH_SIZE}`);
+    console.log(`\n${n} instances, concurrency ${options.concurrency}, bulk batch ${config.HERA_BULK_BATCH_SIZE}, worker cache ${config.HERA_WORKER_CACHED_WORKFLOWS ?? "SDK default"}`);
     console.log('| operation | direct Updates s | direct /s | bulk job s | bulk /s | ratio bulk/direct |');
     console.log('|---|---|---|---|---|---|');
     console.log(`| pause | ${directPause.toFixed(1)} | ${rate(directPause)} | ${bulkPause.toFixed(1)} | ${rate(bulkPause)} | ${(directPause / bulkPause).toFixed(2)} |`);
     console.log(`| resume | ${directResume.toFixed(1)} | ${rate(directResume)} | ${bulkResume.toFixed(1)} | ${rate(bulkResume)} | ${(directResume / bulkResume).toFixed(2)} |`);
   } finally {
-    await system.close();
-    heraWorker.worker.shutdown();
-    await running;
-    await workerDb.close();
-    await database.stop();
-    await temporal.stop();
+    await close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

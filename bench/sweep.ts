@@ -12,17 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import pg from 'pg';
-import { loadConfig } from '../src/config';
-import { migrate } from '../src/db/migrate';
-import { localAppUrl, provisionAppRole } from '../src/db/appRole';
-import { dbOptions, openDb } from '../src/db/pool';
 import { systemActorId } from '../src/db/queries/codes';
-import { resolveDatabase } from '../src/db/resolve';
-import { freePort } from '../src/net';
-import { openSystem } from '../src/system';
-import { resolveTemporalCli } from '../src/temporal/cli';
-import { startDevServer } from '../src/temporal/devServer';
-import { createHeraWorker } from '../src/worker';
+import { eachLimited, runBench, startBenchSystem } from './support/system';
 
 /** Active instances, PENDING timers and open tasks whose next level is 7 to 37 days away: never due in this run. */
 async function seed(url: string, org: string, instances: number): Promise<void> {
@@ -77,41 +68,19 @@ async function main(): Promise<void> {
     .option('--due <n>', 'real instances whose SLA the sweep finds breached', (v) => Number(v), 1000)
     .parse()
     .opts<{ instances: number; due: number }>();
-  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort() });
-  const config = loadConfig({
-    ...process.env,
-    TEMPORAL_ADDRESS: temporal.address,
-    HERA_TASK_QUEUE: `sweep-bench-${randomUUID().slice(0, 8)}`,
-    HERA_SWEEP_SCHEDULE: 'off',
-    HERA_COMMAND_TIMEOUT_MS: '600000',
-    LOG_LEVEL: 'warn',
-  });
-  const database = await resolveDatabase(config);
-  await migrate(database.url);
-  const appUrl = localAppUrl(database.url);
-  await provisionAppRole(database.url, appUrl);
-  const workerDb = await openDb({ ...dbOptions(config, appUrl), max: 20 });
-  const heraWorker = await createHeraWorker({ config, db: workerDb });
-  const running = heraWorker.run();
-  const system = await openSystem(config, appUrl);
+  const { config, system, ownerUrl, close } = await startBenchSystem('sweep');
   try {
     const org = randomUUID();
     let t = performance.now();
-    await seed(database.url, org, options.instances);
+    await seed(ownerUrl, org, options.instances);
     console.log(`seeded ${options.instances} active instances, ${options.instances} PENDING timers, ${Math.floor(options.instances / 2)} open tasks in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const caller = { userId: systemActorId, organizationId: org, roles: ['admin', 'user'] };
     t = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < options.due) {
-          next += 1;
-          const res = await system.runProcedure('HERA.UNIV.WF.START.V1', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' }, caller);
-          if (res.status !== 201) throw new Error(`start answered ${res.status}`);
-        }
-      }),
-    );
+    await eachLimited(Array.from({ length: options.due }, (_, i) => i), 16, async () => {
+      const res = await system.runProcedure('HERA.UNIV.WF.START.V1', { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' }, caller);
+      if (res.status !== 201) throw new Error(`start answered ${res.status}`);
+    });
     const startSeconds = (performance.now() - t) / 1000;
     console.log(`started ${options.due} real instances in ${startSeconds.toFixed(1)} s (${(options.due / startSeconds).toFixed(0)}/s)`);
 
@@ -136,19 +105,8 @@ async function main(): Promise<void> {
     await sweep(`${options.due} breached`, breach);
     await sweep('the same again', breach);
   } finally {
-    await system.close();
-    heraWorker.worker.shutdown();
-    await running;
-    await workerDb.close();
-    await database.stop();
-    await temporal.stop();
+    await close();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -75,6 +75,8 @@ const envSchema = z.object({
   HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** How long `hera api` and `hera worker` drain on SIGTERM/SIGINT (requests, running activities) before exiting anyway (non-zero). */
   HERA_SHUTDOWN_TIMEOUT: duration.default('30s'),
+  /** Workflows a worker keeps in memory between their tasks; unset = the SDK's default from the heap size. */
+  HERA_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(1_000_000).optional(),
   /** Instances continue as new past this many history events; unset = when Temporal suggests it. */
   HERA_HISTORY_LIMIT: z.coerce.number().int().min(10).optional(),
   /** A workflow bundle built by `hera bundle FILE`: workers load it instead of bundling the workflow code at start. */

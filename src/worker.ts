@@ -49,6 +49,8 @@ export async function createHeraWorker({ config, db }: WorkerDeps): Promise<Hera
       activities: createActivities({ db, temporal: client, config }),
       // On shutdown, running activities may finish for as long as the process waits for them.
       shutdownGraceTime: config.HERA_SHUTDOWN_TIMEOUT,
+      // Past the cache, each command to an instance replays its history first: size it to the instances in use.
+      ...(config.HERA_WORKER_CACHED_WORKFLOWS ? { maxCachedWorkflows: config.HERA_WORKER_CACHED_WORKFLOWS } : {}),
       ...workflowCode(config),
     });
     const workerConnection = connection;

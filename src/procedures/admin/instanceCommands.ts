@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { actorOf } from '../../domain/actor';
 import { pauseUpdate, reassignUpdate, resumeUpdate, slaRecalcUpdate } from '../../workflows/messages';
-import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
-import { keyedUpdateId } from '../instance/send';
+import { sendCommand } from '../instance/send';
 import { defineProcedure } from '../types';
 
 const reason = z.string().trim().min(1).max(1000).optional();
@@ -27,7 +25,7 @@ export const instancePause = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1',
   input: pauseInput,
   handle: ({ instance_id, reason }, ctx) =>
-    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, pauseUpdate, { actor: actorOf(ctx.caller), reason }, keyedUpdateId(pauseUpdate, ctx)),
+    sendCommand(ctx, instance_id, pauseUpdate, { reason }),
 });
 
 /** INSTANCE.RESUME: timers keep their remaining time, the SLA moves later by the paused time. */
@@ -35,7 +33,7 @@ export const instanceResume = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.RESUME.V1',
   input: resumeInput,
   handle: ({ instance_id, notes, reason }, ctx) =>
-    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, resumeUpdate, { actor: actorOf(ctx.caller), reason: notes ?? reason }, keyedUpdateId(resumeUpdate, ctx)),
+    sendCommand(ctx, instance_id, resumeUpdate, { reason: notes ?? reason }),
 });
 
 /** INSTANCE.REASSIGN: exactly one of a team or a user of the directory owns the instance. */
@@ -43,7 +41,7 @@ export const instanceReassign = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.REASSIGN.V1',
   input: reassignInput,
   handle: ({ instance_id, ...command }, ctx) =>
-    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, reassignUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(reassignUpdate, ctx)),
+    sendCommand(ctx, instance_id, reassignUpdate, command),
 });
 
 /** INSTANCE.SLA.RECALC: created + SLA hours (override or definition) + the time spent paused. */
@@ -51,12 +49,5 @@ export const instanceSlaRecalc = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1',
   input: slaRecalcInput,
   handle: ({ instance_id, sla_override_hours, recalc_reason }, ctx) =>
-    sendInstanceUpdate(
-      ctx.services,
-      ctx.caller.organizationId,
-      instance_id,
-      slaRecalcUpdate,
-      { actor: actorOf(ctx.caller), sla_override_hours, reason: recalc_reason },
-      keyedUpdateId(slaRecalcUpdate, ctx),
-    ),
+    sendCommand(ctx, instance_id, slaRecalcUpdate, { sla_override_hours, reason: recalc_reason }),
 });

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import type { PinnedDefinition } from '../../definitions/schema';
-import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { cancelUpdate, migrateUpdate, moveUpdate } from '../../workflows/messages';
 import { resolveDefinitionVersion } from '../definitions/resolve';
-import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
-import { keyedUpdateId } from '../instance/send';
+import { sendCommand } from '../instance/send';
 import { defineProcedure, type Services } from '../types';
 
 const reason = z.string().trim().min(1).max(1000);
@@ -28,7 +26,7 @@ export const instanceCancel = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.CANCEL.V1',
   input: cancelInput,
   handle: ({ instance_id, reason }, ctx) =>
-    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, cancelUpdate, { actor: actorOf(ctx.caller), reason }, keyedUpdateId(cancelUpdate, ctx)),
+    sendCommand(ctx, instance_id, cancelUpdate, { reason }),
 });
 
 /** INSTANCE.MOVE: jumps to any state of the definition; no guard or effect runs. */
@@ -36,7 +34,7 @@ export const instanceMove = defineProcedure({
   smartCode: 'HERA.UNIV.WF.INSTANCE.MOVE.V1',
   input: moveInput,
   handle: ({ instance_id, ...command }, ctx) =>
-    sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instance_id, moveUpdate, { actor: actorOf(ctx.caller), ...command }, keyedUpdateId(moveUpdate, ctx)),
+    sendCommand(ctx, instance_id, moveUpdate, command),
 });
 
 /**
@@ -60,7 +58,6 @@ export const instanceMigrate = defineProcedure({
   async handle({ instance_id, to_version, state_map, dry_run, reason }, ctx) {
     const org = ctx.caller.organizationId;
     const definition = await migrationTarget(ctx.services, org, instance_id, to_version);
-    const command = { actor: actorOf(ctx.caller), reason, to_version, state_map, dry_run, definition };
-    return sendInstanceUpdate(ctx.services, org, instance_id, migrateUpdate, command, keyedUpdateId(migrateUpdate, ctx));
+    return sendCommand(ctx, instance_id, migrateUpdate, { reason, to_version, state_map, dry_run, definition });
   },
 });

@@ -1,4 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { actorOf, type Actor } from '../../domain/actor';
+import { sendInstanceUpdate } from '../../temporal/instanceUpdate';
 import { instanceWorkflowId } from '../../temporal/ids';
 import { callerKey } from '../idempotency';
 import type { ProcedureContext, Services } from '../types';
@@ -9,6 +12,20 @@ import type { ProcedureContext, Services } from '../types';
  */
 export function keyedUpdateId(update: { name: string }, { caller, idempotencyKey }: Pick<ProcedureContext, 'caller' | 'idempotencyKey'>): string | undefined {
   return idempotencyKey ? `${update.name}:${callerKey(caller, idempotencyKey)}` : undefined;
+}
+
+/**
+ * A caller's command to one of its organization's instances: the Update carries the caller as `actor`, and its id
+ * the caller's Idempotency-Key (see `keyedUpdateId`).
+ */
+export function sendCommand<Ret, Arg extends { actor: Actor }>(
+  ctx: ProcedureContext,
+  instanceId: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  command: Omit<Arg, 'actor'>,
+): Promise<Ret> {
+  const arg = { ...command, actor: actorOf(ctx.caller) } as Arg;
+  return sendInstanceUpdate(ctx.services, ctx.caller.organizationId, instanceId, update, arg, keyedUpdateId(update, ctx));
 }
 
 /**

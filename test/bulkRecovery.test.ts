@@ -54,7 +54,7 @@ const ended = (jobId: string, timeoutMs = 90_000) =>
 const pauseSteps = (ids: string[]) =>
   rows(`select instance_id, count(*)::int as n from wf_steps_view where instance_id = any($1::uuid[]) and note = 'PAUSE' group by instance_id`, [ids]);
 
-test('a cancel mid-job stops it between instances; the counts add up and the rest stay pending; a queued job cancels untouched', async () => {
+test('progress shows while a batch runs; a cancel mid-job stops it between instances; the counts add up and the rest stay pending; a queued job cancels untouched', async () => {
   const ids = await instances(api, 60);
   const accepted = await api.call(admin, '/api/v1/bulk/pause', { instance_ids: ids, reason: 'to be cancelled' });
   expect(accepted).toMatchObject({ status: 202, body: { matched: 60 } });
@@ -65,8 +65,14 @@ test('a cancel mid-job stops it between instances; the counts add up and the res
   expect(await get(`/api/v1/bulk/${queued.body.job_id}`)).toMatchObject({ status: 'queued', started_at: null, not_attempted: 60 });
   const dropped = await api.call(admin, `/api/v1/bulk/${queued.body.job_id}/cancel`);
   expect(dropped.body).toMatchObject({ status: 'cancelled', done: 0, not_attempted: 60 });
-  // Some instances paused (at 5 a second), far from all.
+  // Some instances paused (at 5 a second), far from all; the job's record shows them while its one batch still runs.
   await eventually(async () => expect((await pauseSteps(ids)).length).toBeGreaterThanOrEqual(3), 30_000, 100);
+  await eventually(async () => {
+    const running = await get(`/api/v1/bulk/${jobId}`);
+    expect(running.status).toBe('running');
+    expect(running.done).toBeGreaterThan(0);
+    expect(running.not_attempted).toBeGreaterThan(0);
+  }, 10_000, 200);
   const cancelled = await api.call(admin, `/api/v1/bulk/${jobId}/cancel`, { reason: 'enough' });
   expect(cancelled.status).toBe(200);
   expect(cancelled.body.status).toBe('cancelled');

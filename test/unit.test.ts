@@ -135,8 +135,10 @@ describe('audited input', () => {
   });
 });
 
-test('the dev server is started with every search attribute and the update flags', () => {
+test('the dev server is started with every search attribute, the update flags and caches for many live instances', () => {
   const args = devServerArgs({ cliPath: 'temporal', port: 7233 }).join(' ');
+  expect(args).toContain('history.hostLevelCacheMaxSize=128000');
+  expect(args).toContain('history.eventsCacheMaxSizeBytes=268435456');
   for (const sa of ['HeraOrganizationId=Keyword', 'HeraPaused=Bool', 'HeraSlaAt=Datetime']) expect(args).toContain(sa);
   expect(args).toContain('frontend.enableUpdateWorkflowExecution=true');
   expect(args).toContain('frontend.enableExecuteMultiOperation=true');

@@ -20,7 +20,7 @@ import { Refusal } from '../errors';
 import { cappedString } from '../procedures/auditInput';
 import { bulkOperation } from '../procedures/bulk/operations';
 import { refusalFrom, unavailableFrom } from '../temporal/commands';
-import { bulkWorkflowId, type BatchRequest, type BatchResult, type BulkJobRequest, type BulkStatus, type FinishResult } from '../workflows/bulkContract';
+import { bulkWorkflowId, type BatchRequest, type BatchResult, type BulkCounts, type BulkJobRequest, type BulkStatus, type FinishResult } from '../workflows/bulkContract';
 
 /** Instances the snapshot freezes per page (one insert and one position write each). */
 const snapshotPage = 1000;
@@ -98,9 +98,10 @@ export function bulkActivities({ db, temporal, config }: BulkDeps) {
 
     /**
      * Sends the next pending items after `afterLine` their Update, `HERA_BULK_CONCURRENCY` at a time and at most
-     * `HERA_BULK_RATE` a second, then records their outcomes in one statement. Each Update's id names the job and
-     * the instance, so a batch retried after a crash joins what it had sent. Cancelled, it stops starting items,
-     * records those it attempted, and reports the cancellation.
+     * `HERA_BULK_RATE` a second, recording their outcomes with each heartbeat (one statement each), so the job's
+     * progress shows within seconds and a batch retried after a crash neither resends what was recorded nor applies
+     * anything twice (each Update's id names the job and the instance). Cancelled, it stops starting items, records
+     * those it attempted, and reports the cancellation.
      */
     async runBulkBatch(request: BatchRequest): Promise<BatchResult> {
       const { organizationId: org, jobId } = request;
@@ -111,8 +112,30 @@ export function bulkActivities({ db, temporal, config }: BulkDeps) {
       const taken = items.slice(0, request.limit);
       const command = { actor: request.actor, reason: request.reason, audit: true as const, bulk_job_id: jobId };
       const outcomes: BulkOutcome[] = [];
+      let attempted = 0;
+      // One recording at a time, each taking the outcomes gathered since the one before (given back if it fails,
+      // so the last recording, which must succeed, writes them).
+      let recorded = Promise.resolve<BulkCounts | null>(null);
+      const record = (last = false) => {
+        recorded = recorded
+          .catch(() => null)
+          .then(async () => {
+            const due = outcomes.splice(0);
+            if (!due.length && !last) return null;
+            try {
+              return await db.withOrg(org, (sql) => recordBulkOutcomes(sql, org, jobId, due, request.actor.userId));
+            } catch (error) {
+              outcomes.unshift(...due);
+              throw error;
+            }
+          });
+        return recorded;
+      };
       const pace = rateLimiter(config.HERA_BULK_RATE);
-      const beat = setInterval(() => ctx.heartbeat(outcomes.length), heartbeatEveryMs);
+      const beat = setInterval(() => {
+        ctx.heartbeat(attempted);
+        void record().catch(() => undefined);
+      }, heartbeatEveryMs);
       let index = 0;
       try {
         const lane = async () => {
@@ -133,17 +156,18 @@ export function bulkActivities({ db, temporal, config }: BulkDeps) {
               outcome = outcomeOf(error);
             }
             outcomes.push({ line_number: item.line_number, ...outcome, at: new Date().toISOString() });
+            attempted += 1;
           }
         };
         await Promise.all(Array.from({ length: Math.min(config.HERA_BULK_CONCURRENCY, taken.length) }, lane));
       } finally {
         clearInterval(beat);
       }
-      const counts = await db.withOrg(org, (sql) => recordBulkOutcomes(sql, org, jobId, outcomes, request.actor.userId));
+      const counts = (await record(true))!;
       // Cancelled: what was attempted is recorded; the workflow learns of the cancellation from the failure.
       if (ctx.cancellationSignal.aborted) await ctx.cancelled;
       return {
-        attempted: outcomes.length,
+        attempted,
         lastLine: taken.length ? taken[taken.length - 1].line_number : request.afterLine,
         exhausted: items.length <= request.limit,
         counts,

@@ -16,7 +16,8 @@ const fixtures = path.resolve(__dirname, 'histories');
  * still replay: paths the sample runs do not take (a first state with timers, Temporal timers firing, a refused
  * set-timer Update, an unnamed timer fired by id, several timers cancelled at once) and every Update of the task,
  * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them), and two bulk
- * jobs of one organization in batches of 3 (one that ran and signalled the next, one that waited queued for it).
+ * jobs of one organization in batches of 3 (one that ran and signalled the next, one that waited queued for it),
+ * and the sample runs as recorded before instances kept timers for their own SLA moments (`*_before_on_time_sla`).
  */
 const earlier = path.join(fixtures, 'earlier');
 

@@ -25,6 +25,8 @@ export interface InstanceInput {
   carried?: CarriedState;
   /** Continue as new beyond this many history events (default: when Temporal suggests it). */
   historyLimit?: number;
+  /** Who hears of the last SLA breach level and second task-overdue level when the instance notices them itself (HERA_OPERATIONS_TEAM). */
+  operationsTeam?: string;
 }
 
 /** What a run hands the next one on continue-as-new: absolute deadlines, never remaining durations. */

@@ -8,6 +8,7 @@ const Sequencer = require('@jest/test-sequencer').default;
 const weights = {
   'chaos.test.ts': 69,
   'sweep.test.ts': 48,
+  'onTimeSla.test.ts': 15,
   'workflowTaskFailure.test.ts': 36,
   'temporalOutage.test.ts': 30,
   'gracefulShutdown.test.ts': 22,

@@ -74,6 +74,7 @@ export const start = defineProcedure({
               correlationId,
               requestHash,
               historyLimit: services.config.HERA_HISTORY_LIMIT,
+              operationsTeam: services.config.HERA_OPERATIONS_TEAM,
             },
           ],
           // What the Temporal UI lists and shows the instance by.

@@ -1,10 +1,11 @@
-import { allHandlersFinished, condition, continueAsNew, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import { initialState } from '../machine';
 import type { InstanceInput, InstanceSnapshot } from '../messages';
 import { nextSlaCheck } from '../sla';
 import { refuse } from './checks';
 import { createContext, type InstanceContext } from './context';
 import { registerHandlers } from './handlers';
+import { checkDueMoments } from './slaCheck';
 import { onEnter } from './records';
 import { InstanceState } from './state';
 import { fireDue } from './timers';
@@ -18,9 +19,13 @@ import { fireDue } from './timers';
 export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
   const ctx = createContext(input, stateOf(input));
   registerHandlers(ctx);
+  const onTimeSla = patched(onTimeSlaPatch);
   if (!input.carried) await createRecord(ctx);
-  return run(ctx);
+  return run(ctx, onTimeSla);
 }
+
+/** Instances keep a timer for their own SLA moments; histories recorded before left them to the sweep. */
+const onTimeSlaPatch = 'on-time-sla';
 
 function stateOf(input: InstanceInput): InstanceState {
   if (input.carried) return InstanceState.fromCarried(input.carried, input.definition);
@@ -55,23 +60,34 @@ async function createRecord(ctx: InstanceContext): Promise<void> {
 }
 
 /**
- * Fires timers when due; lives until a terminal state and settled effects; continues as new when history
- * grows. Each exit test is also a wake-up condition, so the loop never spins on a condition already true.
+ * Fires timers when due, and (`onTimeSla`) records SLA levels when due; lives until a terminal state and settled
+ * effects; continues as new when history grows. Each exit test is also a wake-up condition, so the loop never
+ * spins on a condition already true; each SLA moment is looked at once (`looked`), whatever its check answers.
  */
-async function run(ctx: InstanceContext): Promise<InstanceSnapshot> {
+async function run(ctx: InstanceContext, onTimeSla: boolean): Promise<InstanceSnapshot> {
   const { input, state } = ctx;
   const historyTooLong = () => workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && workflowInfo().historyLength > input.historyLimit);
   const done = () => !state.active && state.pendingEffects === 0 && allHandlersFinished();
   const rollOver = () => historyTooLong() && state.pendingEffects === 0;
+  const looked = new Set<number>();
+  const slaDue = () => state.slaMoments().filter((m) => !looked.has(m));
+  const nextMoment = () => (onTimeSla ? Math.min(state.nextDeadline(), ...slaDue()) : state.nextDeadline());
   for (;;) {
     if (done()) return state.snapshot;
     if (rollOver()) break;
-    const next = state.nextDeadline();
-    const wakeUp = () => state.woken || done() || rollOver();
+    const next = nextMoment();
+    // A change of the SLA (resume, recalc, a new task) moves the next moment without waking the timer loop.
+    const wakeUp = () => state.woken || done() || rollOver() || (onTimeSla && nextMoment() !== next);
     if (next === Infinity) await condition(wakeUp);
     else await condition(wakeUp, Math.max(1, next - Date.now()));
     state.clearWake();
     if (state.active && !state.paused && state.dueTimers(Date.now()).length) await ctx.serialize(() => fireDue(ctx));
+    const now = Date.now();
+    const due = onTimeSla ? slaDue().filter((m) => m <= now) : [];
+    if (due.length) {
+      for (const m of due) looked.add(m);
+      await checkDueMoments(ctx, now);
+    }
   }
   await condition(allHandlersFinished);
   return continueAsNew<typeof instanceWorkflow>({ ...input, carried: state.toCarried() });

@@ -1,10 +1,13 @@
+import { log } from '@temporalio/workflow';
 import { systemActor } from '../../domain/actor';
 import type { NewNotification } from '../../domain/notification';
 import type { SlaCheckAnswer, SlaCheckRequest } from '../messages';
+import { iso } from '../machine';
 import { breachTiers, nextSlaCheck, slaBreachNotice, slaDecision, slaWarningNotice } from '../sla';
-import { slaCheck } from './checks';
+import { refusalOf, slaCheck } from './checks';
 import type { InstanceContext } from './context';
 import { recordNote } from './notes';
+import { escalateOverdueTask } from './tasks';
 
 const ownerRecipient = ({ state }: InstanceContext) => (state.snapshot.owner_user_id ? { user_id: state.snapshot.owner_user_id } : { team: state.snapshot.owner_team });
 
@@ -51,4 +54,31 @@ export async function checkSla(ctx: InstanceContext, request: SlaCheckRequest): 
     escalated_levels: decision.escalate,
     notifications: notices.length,
   };
+}
+
+/** Who hears of the top levels when the instance was started before it carried HERA_OPERATIONS_TEAM (its default). */
+const defaultOperationsTeam = 'operations';
+
+/**
+ * The instance's own SLA moments, on time: every level due at `nowMs` recorded by the same decision the sweep's
+ * Updates apply (the SLA's tiers, then each open task's overdue levels), each in the serializer. A refusal (a
+ * sweep or an operator got there first) changes nothing and is not an error.
+ */
+export async function checkDueMoments(ctx: InstanceContext, nowMs: number): Promise<void> {
+  const { state } = ctx;
+  const request = { as_of: iso(nowMs), operations_team: ctx.input.operationsTeam ?? defaultOperationsTeam };
+  const due = (at: string | null | undefined) => !!at && Date.parse(at) <= nowMs;
+  const refusedOnly = async (work: () => Promise<unknown>) => {
+    try {
+      await ctx.serialize(work);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      log.info('an SLA moment needed nothing', { code: refusal.type, message: refusal.message });
+    }
+  };
+  if (due(nextSlaCheck(state.slaClock()))) await refusedOnly(() => checkSla(ctx, request));
+  for (const task of state.openTasks().filter((t) => due(t.overdue_check_at))) {
+    await refusedOnly(() => escalateOverdueTask(ctx, { ...request, task_id: task.task_id }));
+  }
 }

@@ -5,7 +5,7 @@ import type { TimerRecord } from '../../domain/timer';
 import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
 import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
 import { iso } from '../machine';
-import { nextOverdueCheck, type SlaClock, type SlaDecision } from '../sla';
+import { nextOverdueCheck, nextSlaCheck, type SlaClock, type SlaDecision } from '../sla';
 import { currentDetails } from './details';
 import { newSnapshot, type StateEntry } from './records';
 
@@ -120,6 +120,13 @@ export class InstanceState {
   nextDeadline(): number {
     if (this.paused) return Infinity;
     return this.pendingTimers().reduce((min, t) => Math.min(min, Date.parse(t.fire_at)), Infinity);
+  }
+
+  /** The instance's SLA moments: its SLA's next tier, each open task's next overdue level; none while paused or finished. */
+  slaMoments(): number[] {
+    if (this.paused || !this.active) return [];
+    const moments = [nextSlaCheck(this.slaClock()), ...this.openTasks().map((t) => t.overdue_check_at ?? null)];
+    return moments.filter((at): at is string => !!at).map((at) => Date.parse(at));
   }
 
   openTasks(): TaskRecord[] {

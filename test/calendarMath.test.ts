@@ -15,8 +15,10 @@ const at = (iso: string): number => Date.parse(iso);
 
 const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide', 'UTC'];
+/** Zones that change the clock at midnight, and by half an hour. */
+const ODD_ZONES = ['Asia/Beirut', 'America/Santiago', 'Australia/Lord_Howe'];
 const SPAN = { from: at('2025-12-01T00:00:00Z'), to: at('2028-01-01T00:00:00Z') };
-const zones: Record<string, ZoneRules> = Object.fromEntries(ZONES.map((zone) => [zone, resolveZoneRules(zone, SPAN.from, SPAN.to)]));
+const zones: Record<string, ZoneRules> = Object.fromEntries([...ZONES, ...ODD_ZONES].map((zone) => [zone, resolveZoneRules(zone, SPAN.from, SPAN.to)]));
 
 function calendar(
   time_zone: string,
@@ -213,6 +215,14 @@ describe('deadlines and working time', () => {
       expect(workingMsBetween(nights([['00:00', '02:30']]), berlin, autumnSaturday, autumnSaturday + 2 * DAY)).toBe(2.5 * HOUR);
     });
 
+    test('set back at midnight (Beirut, 24:00 to 23:00), the hour shown twice ends the day before', () => {
+      const evenings = calendar('Asia/Beirut', { sat: [['22:00', '24:00']], sun: [['00:00', '01:00']] });
+      const beirut = zones['Asia/Beirut'];
+      expect(workingMsBetween(evenings, beirut, at('2026-10-24T00:00+03:00'), at('2026-10-25T00:00+02:00'))).toBe(3 * HOUR);
+      expect(addWorkingMinutes(evenings, beirut, at('2026-10-24T00:00+03:00'), 3 * 60)).toBe(at('2026-10-25T00:00+02:00'));
+      expect(workingMsBetween(evenings, beirut, at('2026-10-25T00:00+02:00'), at('2026-10-26T00:00+02:00'))).toBe(HOUR);
+    });
+
     test('New York: 01:00–05:00 lasts 3 h in March and 5 h in November', () => {
       const ny = calendar('America/New_York', { sun: [['01:00', '05:00']] });
       const zone = zones['America/New_York'];
@@ -308,7 +318,7 @@ const rangesArb = (step: number) =>
   });
 
 /** Where spans start: around each zone's changes of 2026, and on a plain day. */
-const anchors = [...new Set(ZONES.flatMap((zone) => zones[zone].transitions.map((t) => t.at)).filter((t) => t >= at('2026-01-01T00:00Z')))];
+const anchors = [...new Set([...ZONES, ...ODD_ZONES].flatMap((zone) => zones[zone].transitions.map((t) => t.at)).filter((t) => t >= at('2026-01-01T00:00Z')))];
 anchors.push(at('2026-06-15T00:00Z'));
 
 interface Scenario {
@@ -323,7 +333,7 @@ interface Scenario {
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
-    zone: fc.constantFrom(...ZONES),
+    zone: fc.constantFrom(...ZONES, ...ODD_ZONES),
     anchor: fc.constantFrom(...anchors),
     shift: fc.integer({ min: -6 * 1440, max: 4 * 1440 }),
     minutes: fc.integer({ min: 1, max: 10 * 1440 }),
@@ -359,7 +369,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 const referenceMinutes = ({ rules, zone, from, minutes }: Scenario): boolean[] =>
   Array.from({ length: minutes }, (_, i) => referenceIsWorking(rules, zone, from + i * MINUTE));
 
-describe('against a minute-by-minute reference (random calendars and zones, spans up to 10 days)', () => {
+describe('against a minute-by-minute reference (random calendars, nine zones, spans up to 10 days)', () => {
   const runs = { numRuns: 200 };
 
   test('workingMsBetween counts what the reference counts', () =>

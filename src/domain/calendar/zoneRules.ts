@@ -27,9 +27,9 @@ export function isValidTimeZone(zone: string): boolean {
 
 /**
  * The offsets of `zone` over [fromMs, toMs), every change found to the second. Offsets are rounded to whole
- * minutes (only local mean time, before standard time zones, had seconds). Changes closer together than six hours
- * could be missed; the time-zone data has none in the years a workflow deals with. Throws a RangeError for a zone
- * the host does not know.
+ * minutes (only local mean time, before standard time zones, had seconds). A change undone within six hours would
+ * go unseen: zones change their offset a few times a year at most. Throws a RangeError for a zone the host does not
+ * know.
  */
 export function resolveZoneRules(zone: string, fromMs: number, toMs: number): ZoneRules {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new RangeError(`[${fromMs}, ${toMs}) is no span of time`);

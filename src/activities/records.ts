@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { CalendarChange } from '../calendars/schema';
 import type { Db } from '../db/pool';
+import { storeCalendarVersion, type StoredCalendar } from '../db/queries/calendars';
 import { findUser, missingTeams, replaceUser, upsertTeam, type TeamRow, type UserChange, type UserRow } from '../db/queries/directory';
 import { storeDefinitionVersion, type StoreOutcome } from '../db/queries/definitions';
 import { markInstanceEnded } from '../db/queries/instances';
@@ -11,7 +13,7 @@ export interface OrgChange<T> {
   change: T;
 }
 
-/** Activities for organization records outside any running instance: the directory, definitions, the webhook secret, reconciliation. */
+/** Activities for organization records outside any running instance: the directory, definitions, calendars, the webhook secret, reconciliation. */
 export function recordActivities(db: Db) {
   return {
     async putTeam({ organizationId, actorUserId, change }: OrgChange<{ code: string; name: string }>): Promise<TeamRow> {
@@ -42,6 +44,10 @@ export function recordActivities(db: Db) {
       change,
     }: OrgChange<{ code: string; version: number } & Record<string, unknown>>): Promise<StoreOutcome> {
       return db.withOrg(organizationId, (sql) => storeDefinitionVersion(sql, organizationId, change, actorUserId));
+    },
+
+    async putCalendar({ organizationId, actorUserId, change }: OrgChange<CalendarChange>): Promise<StoredCalendar> {
+      return db.withOrg(organizationId, (sql) => storeCalendarVersion(sql, organizationId, change, actorUserId));
     },
 
     /** An instance whose workflow ended without finishing it: its row says so (`failed`, with what Temporal said). */

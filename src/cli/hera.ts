@@ -3,6 +3,7 @@ import { apiCommand } from './commands/api';
 import { auditCommand } from './commands/audit';
 import { bulkCommand } from './commands/bulk';
 import { bundleCommand } from './commands/bundle';
+import { calendarsCommand } from './commands/calendars';
 import { definitionsCommand } from './commands/definitions';
 import { devCommand } from './commands/dev';
 import { migrateCommand } from './commands/migrate';
@@ -27,6 +28,7 @@ const program = new Command('hera')
   .addCommand(orgCommand)
   .addCommand(tokenCommand)
   .addCommand(definitionsCommand)
+  .addCommand(calendarsCommand)
   .addCommand(replayCommand)
   .addCommand(bundleCommand)
   .addCommand(scheduleCommand)

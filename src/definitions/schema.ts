@@ -32,9 +32,12 @@ const timerSchema = z
     message: 'give exactly one of minutes or duration',
   });
 
+/** The code of an organization record named by its admins (a definition, a calendar): upper-case letters, digits, _. */
+export const upperCode = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'upper-case code such as LEAVE_APPROVAL');
+
 export const definitionSchema = z
   .strictObject({
-    code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'upper-case code such as LEAVE_APPROVAL'),
+    code: upperCode,
     version: z.number().int().positive().default(1),
     description: z.string().optional(),
     states: z.array(z.string().min(1)).min(1),

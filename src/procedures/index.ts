@@ -6,6 +6,8 @@ import { bulkCancel } from './bulk/cancel';
 import { bulkGet, bulkItems, bulkList } from './bulk/reads';
 import { bulkRetryFailed } from './bulk/retryFailed';
 import { bulkStart } from './bulk/start';
+import { calendarPut } from './calendars/put';
+import { calendarGet, calendarsList } from './calendars/reads';
 import { definitionsList } from './definitions/list';
 import { registerDefinition } from './definitions/register';
 import { teamPut, userPut } from './directory/put';
@@ -30,6 +32,9 @@ export const implementations = [
   definitionsList,
   userPut,
   teamPut,
+  calendarPut,
+  calendarGet,
+  calendarsList,
   timerSet,
   timerCancel,
   timerFire,

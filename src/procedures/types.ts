@@ -33,7 +33,7 @@ export interface ProcedureContext {
   requestHash: string;
   /** The handler answers a replay of an earlier request (sets `Idempotent-Replayed: true`). */
   markReplayed(): void;
-  /** Answers 200 instead of the contract's success status (a dry run of a command that otherwise answers 202). */
+  /** Answers 200 instead of the contract's success status (a dry run of a command that otherwise answers 202, a PUT that changed nothing). */
   markOk(): void;
 }
 

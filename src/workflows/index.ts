@@ -1,6 +1,13 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { instanceWorkflow } from './instance';
-export { putTeamWorkflow, putUserWorkflow, reconcileInstanceWorkflow, registerDefinitionWorkflow, rotateWebhookSecretWorkflow } from './records';
+export {
+  putCalendarWorkflow,
+  putTeamWorkflow,
+  putUserWorkflow,
+  reconcileInstanceWorkflow,
+  registerDefinitionWorkflow,
+  rotateWebhookSecretWorkflow,
+} from './records';
 export { effectRetryWorkflow } from './effectRetry';
 export { sweepWorkflow } from './sweep';
 export { bulkWorkflow } from './bulk';

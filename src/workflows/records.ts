@@ -1,10 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { HeraActivities } from '../activities';
 import type { OrgChange } from '../activities/records';
+import type { CalendarChange } from '../calendars/schema';
 import type { UserChange } from '../db/queries/directory';
 
-/** Organization records outside any instance (directory, definitions, webhook secret): one short workflow per change. */
-const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'rotateWebhookSecret' | 'reconcileInstance'>>({
+/** Organization records outside any instance (directory, definitions, calendars, webhook secret): one short workflow per change. */
+const records = proxyActivities<Pick<HeraActivities, 'putTeam' | 'putUser' | 'registerDefinition' | 'putCalendar' | 'rotateWebhookSecret' | 'reconcileInstance'>>({
   // One short transaction: a worker that died mid-attempt holds the request 5 s, not longer.
   startToCloseTimeout: '5s',
   // Bounded: an API request waits for this workflow, so a lasting failure must surface, not hang.
@@ -21,6 +22,11 @@ export function putUserWorkflow(change: OrgChange<UserChange>) {
 
 export function registerDefinitionWorkflow(change: OrgChange<{ code: string; version: number } & Record<string, unknown>>) {
   return records.registerDefinition(change);
+}
+
+/** Stores a calendar's next version unless the body is its current one. */
+export function putCalendarWorkflow(change: OrgChange<CalendarChange>) {
+  return records.putCalendar(change);
 }
 
 export function rotateWebhookSecretWorkflow(change: OrgChange<Record<string, never>>) {

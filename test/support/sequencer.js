@@ -27,6 +27,7 @@ const weights = {
   'modify.test.ts': 12,
   'bulk.test.ts': 40,
   'bulkRecovery.test.ts': 60,
+  'calendars.test.ts': 23,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

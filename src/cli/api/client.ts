@@ -52,6 +52,16 @@ const requestTimeoutMs = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A refusal by the engine (exit 3), with its code for a command that handles one (e.g. a calendar not found). */
+export class ApiRefusal extends CliError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(ExitCode.Refused, message);
+  }
+}
+
 /** A JSON client of the HERA API whose failures are CliErrors carrying the exit code they mean. */
 export class ApiClient {
   constructor(private readonly target: ApiTarget) {}
@@ -66,6 +76,11 @@ export class ApiClient {
   /** A command: always under an Idempotency-Key, so its retries (ours or the operator's) act once. */
   post(route: string, body: unknown, idempotencyKey: string = randomUUID()): Promise<Answer<any>> {
     return this.send('POST', route, body, idempotencyKey);
+  }
+
+  /** A PUT of a whole record: the same body again changes nothing, so its retries need no Idempotency-Key. */
+  put(route: string, body: unknown): Promise<Answer<any>> {
+    return this.send('PUT', route, body);
   }
 
   private async send(method: string, route: string, body?: unknown, idempotencyKey?: string): Promise<Answer<any>> {
@@ -103,7 +118,7 @@ export class ApiClient {
       if (parsed === undefined) throw new CliError(ExitCode.Unreachable, `${url} answered ${response.status} with no JSON: is ${this.target.url} the HERA API?`);
       if (!response.ok) {
         if (!parsed.error) throw new CliError(ExitCode.Unreachable, `${url} answered ${response.status} with no HERA error: is ${this.target.url} the HERA API?`);
-        throw new CliError(ExitCode.Refused, errorLine(parsed.error));
+        throw new ApiRefusal(String(parsed.error.code), errorLine(parsed.error));
       }
       return { body: parsed, replayed: response.headers.get('idempotent-replayed') === 'true' };
     }

@@ -9,6 +9,7 @@ export const smartCodes = {
   notification: 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1',
   audit: 'HERA.UNIV.WF.AUDIT.EVENT.v1',
   definition: 'HERA.UNIV.WF.DEFINITION.SPEC.v1',
+  calendar: 'HERA.UNIV.WF.CALENDAR.SPEC.v1',
   user: 'HERA.UNIV.WF.DIRECTORY.USER.v1',
   role: 'HERA.UNIV.WF.DIRECTORY.ROLE.v1',
   team: 'HERA.UNIV.WF.DIRECTORY.TEAM.v1',

@@ -1,3 +1,4 @@
+import { pinCalendar } from '../calendars/pin';
 import type { Db } from '../db/pool';
 import { insertAuditEvent, type AuditEvent } from '../db/queries/audit';
 import { systemActorId } from '../db/queries/codes';
@@ -8,6 +9,8 @@ import { insertTask, insertTimers, moveTimer, rewriteTimerFireAt, saveTask } fro
 import type { NewNotification } from '../domain/notification';
 import type { TaskRecord } from '../domain/task';
 import type { TimerRecord } from '../domain/timer';
+import { Refusal } from '../errors';
+import type { PinnedCalendar } from '../workflows/messages';
 import type { OrgScoped, StepNote } from './timersAndTasks';
 
 /** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN, CANCEL, MOVE, MIGRATE) and its changes. */
@@ -50,6 +53,16 @@ export function adminActivities(db: Db) {
     /** An operator command refused inside the workflow (signals cannot answer, so the audit says why). */
     async recordAudit({ organizationId, event }: OrgScoped & { event: AuditEvent }): Promise<void> {
       await db.withOrg(organizationId, (sql) => insertAuditEvent(sql, organizationId, event));
+    },
+
+    /** A calendar's current version as an instance pins it (an SLA recalculation re-pins); null when there is none. */
+    async pinCurrentCalendar({ organizationId, code }: OrgScoped & { code: string }): Promise<PinnedCalendar | null> {
+      try {
+        return await db.withOrg(organizationId, (sql) => pinCalendar(sql, organizationId, code, Date.now(), 'sla_calendar'));
+      } catch (error) {
+        if (error instanceof Refusal) return null;
+        throw error;
+      }
     },
 
     /** Whether the organization's directory has this team, user, or a holder of this role. */

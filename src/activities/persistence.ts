@@ -76,6 +76,9 @@ export function persistenceActivities(db: Db) {
             sla_escalation_level: 0,
             sla_duration_ms: record.sla?.duration_ms ?? null,
             sla_check_at: record.sla?.check_at ?? null,
+            ...(snapshot.sla_calendar
+              ? { sla_calendar: snapshot.sla_calendar, sla_calendar_version: snapshot.sla_calendar_version, sla_warnings_at: snapshot.sla_warnings_at }
+              : {}),
             correlation_id: record.correlationId,
             start_request_hash: record.requestHash,
           },

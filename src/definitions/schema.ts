@@ -46,6 +46,8 @@ export const definitionSchema = z
     start_states: z.array(z.strictObject({ state: z.string().min(1), by: z.array(z.string().min(1)).min(1) })).default([]),
     terminal_states: z.array(z.string().min(1)).optional(),
     sla_hours: z.number().positive().optional(),
+    /** The business calendar `sla_hours` count in (working hours); without one they are wall-clock hours. */
+    sla_calendar: upperCode.optional(),
     transitions: z
       .array(
         z.strictObject({

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PinnedDefinition } from '../definitions/schema';
 import type { Actor } from '../domain/actor';
+import type { CalendarRules, ZoneRules } from '../domain/calendar/types';
 import type { TaskRecord } from '../domain/task';
 import type { TimerRecord } from '../domain/timer';
 
@@ -10,6 +11,17 @@ export interface SubjectRef {
 }
 
 /** What START hands the instance workflow: everything it needs, the definition pinned by value. */
+/**
+ * The business calendar an instance's SLA counts in: the version pinned at START (or by the last recalculation),
+ * with its zone's offsets as resolved then, so replays compute the same deadlines on any host.
+ */
+export interface PinnedCalendar {
+  code: string;
+  version: number;
+  rules: CalendarRules;
+  zone: ZoneRules;
+}
+
 export interface InstanceInput {
   organizationId: string;
   instanceId: string;
@@ -25,6 +37,8 @@ export interface InstanceInput {
   carried?: CarriedState;
   /** Continue as new beyond this many history events (default: when Temporal suggests it). */
   historyLimit?: number;
+  /** The SLA's calendar when the definition names one (`sla_calendar`). */
+  calendar?: PinnedCalendar;
   /** Who hears of the last SLA breach level and second task-overdue level when the instance notices them itself (HERA_OPERATIONS_TEAM). */
   operationsTeam?: string;
 }
@@ -44,6 +58,8 @@ export interface CarriedState {
   slaDurationMs?: number | null;
   /** The definition the instance is pinned to now (a migration re-pins it); runs before migrations: the input's. */
   definition?: PinnedDefinition;
+  /** The SLA's calendar now (a recalculation re-pins it); absent: the input's. */
+  calendar?: PinnedCalendar;
 }
 
 /** The pause clock: when the current pause began (null = running) and all paused time so far. */
@@ -52,6 +68,8 @@ export interface PauseState {
   reason: string | null;
   by: string | null;
   totalMs: number;
+  /** Of which working time, when the SLA counts in a calendar. */
+  workingMs?: number;
 }
 
 /** Running; finished in a terminal state of its definition; or ended by an operator's cancel. */
@@ -78,6 +96,10 @@ export interface InstanceSnapshot {
   sla_warning_level?: number;
   sla_escalation_level?: number;
   sla_escalated_at?: string | null;
+  /** On a calendar: its code and pinned version, and the warning tiers' moments (fractions of working time). */
+  sla_calendar?: string;
+  sla_calendar_version?: number;
+  sla_warnings_at?: string[];
   created_at: string;
   updated_at: string;
 }

@@ -25,6 +25,8 @@ export interface SlaClock {
   durationMs: number | null;
   warningLevel: number;
   escalationLevel: number;
+  /** On a business calendar: the warning tiers' moments, fractions of working time rather than of wall-clock time. */
+  warningsAt?: string[];
 }
 
 /** The moments each level is reached: warnings first, then breach levels; empty without a deadline. */
@@ -33,7 +35,7 @@ function thresholds(clock: SlaClock): { warnings: number[]; breaches: number[] }
   const deadline = Date.parse(clock.slaAt);
   const duration = clock.durationMs;
   return {
-    warnings: duration ? warningTiers.map((f) => deadline - (1 - f) * duration) : [],
+    warnings: clock.warningsAt ? clock.warningsAt.map((at) => Date.parse(at)) : duration ? warningTiers.map((f) => deadline - (1 - f) * duration) : [],
     breaches: breachTiers.map((t) => deadline + t.afterMs),
   };
 }

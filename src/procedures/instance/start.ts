@@ -11,6 +11,7 @@ import { instanceStaticDetails, instanceSummary } from '../../temporal/instanceM
 import type { instanceWorkflow } from '../../workflows/instance';
 import { chooseStartState } from '../../workflows/machine';
 import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
+import { pinCalendar } from '../../calendars/pin';
 import { resolveDefinition } from '../definitions/resolve';
 import { uuidFromKey } from '../idempotency';
 import { defineProcedure } from '../types';
@@ -51,6 +52,11 @@ export const start = defineProcedure({
     }
     const begin = chooseStartState(definition, input.initial_state, caller.roles);
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
+    // The SLA's calendar, pinned at its current version: a later version applies only through a recalculation.
+    const calendar =
+      definition.sla_calendar && definition.sla_hours !== undefined
+        ? await services.db.withOrg(org, (sql) => pinCalendar(sql, org, definition.sla_calendar!, Date.now(), 'sla_calendar'))
+        : undefined;
     const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     const workflowId = instanceWorkflowId(org, instanceId);
     const metadata = { organizationId: org, instanceId, definition, subjectRef: input.subject_ref ?? null, correlationId };
@@ -75,6 +81,7 @@ export const start = defineProcedure({
               requestHash,
               historyLimit: services.config.HERA_HISTORY_LIMIT,
               operationsTeam: services.config.HERA_OPERATIONS_TEAM,
+              ...(calendar ? { calendar } : {}),
             },
           ],
           // What the Temporal UI lists and shows the instance by.

@@ -11,13 +11,15 @@ export type TimerActivities = Pick<HeraActivities, 'recordTimers' | 'moveTimerFr
 export type TaskActivities = Pick<HeraActivities, 'saveTasks'>;
 /** Questions to the organization's directory (who manages whom, does a team exist). */
 export type DirectoryActivities = Pick<HeraActivities, 'managerOf' | 'directoryHas'>;
+/** The SLA's calendar as it is now, for a recalculation to re-pin. */
+export type CalendarActivities = Pick<HeraActivities, 'pinCurrentCalendar'>;
 /** Bookkeeping of effects: a failed one settled, a step's failed ones read, reopened and cleared on retry. */
 export type EffectRecordActivities = Pick<HeraActivities, 'settleFailedEffect' | 'failedEffects' | 'reopenEffect' | 'clearFailedEffect'>;
 /** Running an effect: the definition's retry policy applies. */
 export type EffectActivities = Pick<HeraActivities, 'executeEffect'>;
 
 /** Every activity the instance workflow calls; a stand-in for tests implements exactly these. */
-export type InstanceActivities = RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities & EffectActivities;
+export type InstanceActivities = RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & CalendarActivities & EffectRecordActivities & EffectActivities;
 
 /** The activity proxies: a call may add options of its own, such as the summary the UI's timeline shows. */
 export interface InstanceActs {
@@ -25,6 +27,7 @@ export interface InstanceActs {
   timers: ActivityInterfaceFor<TimerActivities>;
   tasks: ActivityInterfaceFor<TaskActivities>;
   directory: ActivityInterfaceFor<DirectoryActivities>;
+  calendars: ActivityInterfaceFor<CalendarActivities>;
   effectRecords: ActivityInterfaceFor<EffectRecordActivities>;
   effects: ActivityInterfaceFor<EffectActivities>;
 }
@@ -90,7 +93,7 @@ export interface InstanceContext {
 export function createContext(input: InstanceInput, state: InstanceState): InstanceContext {
   // Every change to the instance runs in the serializer: after each, the UI's current details are redrawn.
   state.showDetails();
-  const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & EffectRecordActivities>(persistenceOptions);
+  const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & CalendarActivities & EffectRecordActivities>(persistenceOptions);
   return {
     input,
     get definition() {
@@ -104,6 +107,7 @@ export function createContext(input: InstanceInput, state: InstanceState): Insta
       timers: persistence,
       tasks: persistence,
       directory: persistence,
+      calendars: persistence,
       effectRecords: persistence,
       // Effects run with the retry policy of the definition pinned when they start (a migration changes it).
       get effects() {

@@ -14,6 +14,7 @@ import type {
   SlaRecalcRequest,
 } from '../messages';
 import { nextSlaCheck } from '../sla';
+import { calendarSla } from '../slaCalendar';
 import { pauseCheck, reassignCheck, refusalOf, resumeCheck, slaRecalcCheck } from './checks';
 import type { InstanceContext } from './context';
 import { requireInDirectory } from './directory';
@@ -61,7 +62,18 @@ export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<
     'RESUME',
     command,
     { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
-    { paused: false, paused_at: null, pause_reason: null, paused_by: null, resumed_at: iso(now), resumed_by: by, sla_at: slaAt, sla_check_at: nextSlaCheck(state.slaClock()), pause_total_ms: state.pause.totalMs },
+    {
+      paused: false,
+      paused_at: null,
+      pause_reason: null,
+      paused_by: null,
+      resumed_at: iso(now),
+      resumed_by: by,
+      sla_at: slaAt,
+      sla_check_at: nextSlaCheck(state.slaClock()),
+      pause_total_ms: state.pause.totalMs,
+      ...(state.calendar ? { sla_warnings_at: state.snapshot.sla_warnings_at, pause_working_ms: state.pause.workingMs ?? 0 } : {}),
+    },
     { timersRewritten: rearmed, tasksUpdated: tasksMoved, procedure: procedures.resume },
   );
   return { instance_id: state.snapshot.instance_id, paused: false, resumed_at: at, resumed_by: by, pause_duration_seconds: pausedMs / 1000, sla_at: slaAt, timers_rearmed: rearmed };
@@ -88,22 +100,43 @@ export async function reassign(ctx: InstanceContext, sent: ReassignCommand): Pro
   return { instance_id: state.snapshot.instance_id, ...owner, reassigned_at: at, reassigned_by: by };
 }
 
-/** A new deadline: created + SLA hours + the completed pauses (a pause in progress is added when it ends). */
+/**
+ * A new deadline: created + SLA hours + the completed pauses (a pause in progress is added when it ends). On a
+ * calendar, in working time, re-pinned to the calendar's current version.
+ */
 export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcRequest): Promise<SlaRecalcAnswer> {
   const { state } = ctx;
   const request = current(sent);
   const hours = slaRecalcCheck(ctx, request);
-  const newSla = iso(Date.parse(state.snapshot.created_at) + hours * 3_600_000 + state.pause.totalMs);
+  const createdMs = Date.parse(state.snapshot.created_at);
   const previous = state.snapshot.sla_at;
   const durationMs = Math.round(hours * 3_600_000);
-  state.setSla(newSla, durationMs);
+  const pinned = state.calendar;
+  let newSla = iso(createdMs + hours * 3_600_000 + state.pause.totalMs);
+  if (pinned) {
+    const calendar = (await ctx.acts.calendars.pinCurrentCalendar({ organizationId: ctx.organizationId, code: pinned.code })) ?? pinned;
+    const sla = calendarSla(calendar, createdMs, durationMs, state.pause.workingMs ?? 0);
+    newSla = sla.sla_at;
+    state.setSla(newSla, durationMs, { calendar, sla });
+  } else {
+    state.setSla(newSla, durationMs);
+  }
   const pauseHours = state.pause.totalMs / 3_600_000;
   const at = await recordNote(
     ctx,
     'SLA_RECALC',
     request,
     { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours },
-    { sla_at: newSla, sla_recalc_at: iso(Date.now()), sla_duration_ms: durationMs, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null, sla_check_at: nextSlaCheck(state.slaClock()) },
+    {
+      sla_at: newSla,
+      sla_recalc_at: iso(Date.now()),
+      sla_duration_ms: durationMs,
+      sla_warning_level: 0,
+      sla_escalation_level: 0,
+      sla_escalated_at: null,
+      sla_check_at: nextSlaCheck(state.slaClock()),
+      ...(state.calendar ? { sla_calendar_version: state.calendar.version, sla_warnings_at: state.snapshot.sla_warnings_at } : {}),
+    },
     { procedure: 'HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1' },
   );
   return { instance_id: state.snapshot.instance_id, previous_sla_at: previous, new_sla_at: newSla, pause_time_hours: pauseHours, sla_recalc_at: at };

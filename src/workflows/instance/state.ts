@@ -3,9 +3,10 @@ import type { PinnedDefinition } from '../../definitions/schema';
 import { taskClosed, type TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
 import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
-import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState } from '../messages';
+import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState, PinnedCalendar } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, nextSlaCheck, type SlaClock, type SlaDecision } from '../sla';
+import { afterPause, calendarSla, type CalendarSla } from '../slaCalendar';
 import { currentDetails } from './details';
 import { newSnapshot, type StateEntry } from './records';
 
@@ -34,6 +35,8 @@ export class InstanceState {
   private stateEnteredAt: number;
   private slaDurationMs: number | null;
   private pinned: PinnedDefinition;
+  /** The calendar the SLA counts in (pinned at START, re-pinned by a recalculation); null: wall-clock hours. */
+  private slaCalendar: PinnedCalendar | null;
   private wake = false;
 
   private constructor(carried: CarriedState & { definition: PinnedDefinition }, created: boolean) {
@@ -49,13 +52,20 @@ export class InstanceState {
     this.pause = carried.pause ?? { pausedAtMs: null, reason: null, by: null, totalMs: 0 };
     this.slaDurationMs = carried.slaDurationMs ?? null;
     this.pinned = carried.definition;
+    this.slaCalendar = carried.calendar ?? null;
   }
 
   /** A new instance in `state`, started now. */
   static fromInput(input: InstanceInput, state: string, startedMs: number): InstanceState {
     const snapshot = newSnapshot(input, state, startedMs);
+    const durationMs = slaLengthMs(input.definition);
+    const { calendar } = input;
+    // On a calendar the SLA's hours are working hours, its warnings fractions of them.
+    if (calendar && durationMs !== null) {
+      Object.assign(snapshot, { sla_calendar: calendar.code, sla_calendar_version: calendar.version, ...calendarSla(calendar, startedMs, durationMs) });
+    }
     const fresh = { snapshot, createdAnswer: { ...snapshot }, createdReplies: 0, lineCount: 1, stateEnteredAt: startedMs, timers: [], tasks: [], answers: [] };
-    return new InstanceState({ ...fresh, slaDurationMs: slaLengthMs(input.definition), definition: input.definition }, false);
+    return new InstanceState({ ...fresh, slaDurationMs: durationMs, definition: input.definition, calendar: calendar && durationMs !== null ? calendar : undefined }, false);
   }
 
   /**
@@ -81,7 +91,13 @@ export class InstanceState {
       pause: this.pause,
       slaDurationMs: this.slaDurationMs,
       definition: this.pinned,
+      ...(this.slaCalendar ? { calendar: this.slaCalendar } : {}),
     };
+  }
+
+  /** The calendar the SLA counts in, if any. */
+  get calendar(): PinnedCalendar | null {
+    return this.slaCalendar;
   }
 
   /** The definition the instance follows: the one it started with, or the one a migration pinned. */
@@ -144,6 +160,7 @@ export class InstanceState {
       durationMs: this.slaDurationMs,
       warningLevel: this.snapshot.sla_warning_level ?? 0,
       escalationLevel: this.snapshot.sla_escalation_level ?? 0,
+      ...(this.snapshot.sla_warnings_at ? { warningsAt: this.snapshot.sla_warnings_at } : {}),
     };
   }
 
@@ -262,7 +279,15 @@ export class InstanceState {
       return Object.assign(t, { due_at: due, sla_at: iso(Date.parse(t.sla_at) + shift), overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
     });
     Object.assign(this.pause, { pausedAtMs: null, reason: null, by: null, totalMs: this.pause.totalMs + pausedMs });
-    const slaAt = this.snapshot.sla_at ? iso(Date.parse(this.snapshot.sla_at) + pausedMs) : null;
+    const { sla_at, sla_warnings_at } = this.snapshot;
+    let slaAt = sla_at ? iso(Date.parse(sla_at) + pausedMs) : null;
+    // On a calendar the deadline moves by the working time the pause took, each warning likewise.
+    if (this.slaCalendar && sla_at && sla_warnings_at) {
+      const moved = afterPause(this.slaCalendar, { sla_at, sla_warnings_at }, pausedAtMs, nowMs);
+      slaAt = moved.sla_at;
+      this.snapshot.sla_warnings_at = moved.sla_warnings_at;
+      this.pause.workingMs = (this.pause.workingMs ?? 0) + moved.pausedWorkingMs;
+    }
     Object.assign(this.snapshot, { paused: false, paused_at: null, pause_reason: null, paused_by: null, sla_at: slaAt });
     this.wake = true;
     upsertSearchAttributes([{ key: heraPaused, value: false }, ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : [])]);
@@ -274,9 +299,13 @@ export class InstanceState {
     upsertSearchAttributes([{ key: heraOwner, value: (owner.owner_team ?? owner.owner_user_id)! }]);
   }
 
-  /** A recalculated SLA: a new deadline and length, its levels counted again from zero. */
-  setSla(slaAt: string, durationMs: number): void {
+  /** A recalculated SLA: a new deadline and length, its levels counted again from zero (on a calendar, its moments). */
+  setSla(slaAt: string, durationMs: number, onCalendar?: { calendar: PinnedCalendar; sla: CalendarSla }): void {
     this.slaDurationMs = durationMs;
+    if (onCalendar) {
+      this.slaCalendar = onCalendar.calendar;
+      Object.assign(this.snapshot, { sla_calendar: onCalendar.calendar.code, sla_calendar_version: onCalendar.calendar.version, sla_warnings_at: onCalendar.sla.sla_warnings_at });
+    }
     Object.assign(this.snapshot, { sla_at: slaAt, sla_warning_level: 0, sla_escalation_level: 0, sla_escalated_at: null });
     upsertSearchAttributes([{ key: heraSlaAt, value: new Date(slaAt) }]);
   }

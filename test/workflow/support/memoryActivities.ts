@@ -91,6 +91,10 @@ export function memoryActivities(directory: Directory = {}) {
       if (userId !== undefined) return directory.users?.includes(userId) ?? false;
       return role !== undefined && (directory.roles?.includes(role) ?? false);
     },
+    // The workflow tier's definitions count their SLAs in wall-clock hours: there is no calendar to re-pin.
+    async pinCurrentCalendar() {
+      return null;
+    },
     async executeEffect(run) {
       record('executeEffect', run);
       if (!effectRuns.has(run.effectId)) effectRuns.set(run.effectId, { instanceId: run.instanceId, params: run.params });

@@ -1,0 +1,36 @@
+import { findCalendarVersion } from '../db/queries/calendars';
+import type { Sql } from '../db/pool';
+import { resolveZoneRules } from '../domain/calendar/zoneRules';
+import type { ZoneRules } from '../domain/calendar/types';
+import { Refusal } from '../errors';
+import type { PinnedCalendar } from '../workflows/messages';
+
+const dayMs = 86_400_000;
+/** An instance carries its zone's offsets this far ahead: past it, a deadline falls back to wall-clock time. */
+const horizonMs = 5 * 366 * dayMs;
+
+/** Zone offsets by zone and UTC day of the span's start: one resolution per zone a day, not one per instance. */
+const zones = new Map<string, ZoneRules>();
+
+function zoneRules(zone: string, nowMs: number): ZoneRules {
+  const from = Math.floor(nowMs / dayMs) * dayMs - dayMs;
+  const key = `${zone}@${from}`;
+  let rules = zones.get(key);
+  if (!rules) {
+    if (zones.size > 1000) zones.clear();
+    rules = resolveZoneRules(zone, from, from + horizonMs);
+    zones.set(key, rules);
+  }
+  return rules;
+}
+
+/**
+ * The current version of a calendar, with its zone's offsets from yesterday for five years, as an instance pins
+ * it (at START, or when an SLA recalculation re-pins it). `CALENDAR_NOT_FOUND` names `field`.
+ */
+export async function pinCalendar(sql: Sql, organizationId: string, code: string, nowMs: number, field: string): Promise<PinnedCalendar> {
+  const stored = await findCalendarVersion(sql, organizationId, code);
+  if (!stored) throw new Refusal('CALENDAR_NOT_FOUND', `no calendar ${code} (${field})`, { [field]: code });
+  const { time_zone, working_hours, holidays, exceptions } = stored;
+  return { code, version: stored.version, rules: { time_zone, working_hours, holidays, exceptions }, zone: zoneRules(time_zone, nowMs) };
+}

@@ -1,0 +1,57 @@
+import { log } from '@temporalio/workflow';
+import { addWorkingMs, workingMsBetween } from '../domain/calendar/workingTime';
+import { iso } from './machine';
+import type { PinnedCalendar } from './messages';
+import { warningTiers } from './sla';
+
+/**
+ * SLA moments counted in a business calendar's working time, from the data the instance carries (the pinned
+ * version and its zone's offsets), so a replay computes them alike on any host. Past the carried offsets (a
+ * deadline years away) a moment falls back to wall-clock time, logged, rather than failing the workflow task.
+ */
+
+function addWorking(calendar: PinnedCalendar, fromMs: number, ms: number): number {
+  try {
+    return addWorkingMs(calendar.rules, calendar.zone, fromMs, ms);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    log.warn('an SLA moment past the calendar data the instance carries counts in wall-clock time', { calendar: calendar.code, error: error.message });
+    return fromMs + ms;
+  }
+}
+
+function workingBetween(calendar: PinnedCalendar, fromMs: number, toMs: number): number {
+  try {
+    return workingMsBetween(calendar.rules, calendar.zone, fromMs, toMs);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    log.warn('a pause past the calendar data the instance carries counts in wall-clock time', { calendar: calendar.code, error: error.message });
+    return toMs - fromMs;
+  }
+}
+
+export interface CalendarSla {
+  sla_at: string;
+  /** The warning tiers' moments: each tier's fraction of the working time. */
+  sla_warnings_at: string[];
+}
+
+/** The deadline `durationMs` of working time after `fromMs`, plus `pausedWorkingMs` already paused. */
+export function calendarSla(calendar: PinnedCalendar, fromMs: number, durationMs: number, pausedWorkingMs = 0): CalendarSla {
+  return {
+    sla_at: iso(addWorking(calendar, fromMs, durationMs + pausedWorkingMs)),
+    sla_warnings_at: warningTiers.map((f) => iso(addWorking(calendar, fromMs, Math.round(f * durationMs) + pausedWorkingMs))),
+  };
+}
+
+/**
+ * A pause from `pausedAtMs` to `resumedMs` on a calendar: each moment still ahead when it began keeps the working
+ * time it had left; answers the moved moments and the working time the pause took.
+ */
+export function afterPause(calendar: PinnedCalendar, sla: CalendarSla, pausedAtMs: number, resumedMs: number): CalendarSla & { pausedWorkingMs: number } {
+  const move = (at: string) => {
+    const ms = Date.parse(at);
+    return ms <= pausedAtMs ? at : iso(addWorking(calendar, resumedMs, workingBetween(calendar, pausedAtMs, ms)));
+  };
+  return { sla_at: move(sla.sla_at), sla_warnings_at: sla.sla_warnings_at.map(move), pausedWorkingMs: workingBetween(calendar, pausedAtMs, resumedMs) };
+}

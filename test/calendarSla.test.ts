@@ -1,0 +1,89 @@
+import { startHarness, type Harness, type Member } from './support/harness';
+
+// SLAs counted in a business calendar's working time, on the real system. Wall time cannot be chosen here, so the
+// calendar is built around today: every hour of every day works (UTC), except today and tomorrow, holidays.
+
+let h: Harness;
+let admin: Member;
+
+const dayMs = 86_400_000;
+const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const allDay = [['00:00', '24:00']];
+const everyHour = { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay };
+const today = utcDate(Date.now());
+const tomorrow = utcDate(Date.now() + dayMs);
+/** The first working moment: the day after tomorrow, 00:00 UTC (a START that crosses midnight lands on a holiday too). */
+const firstWorking = Date.parse(`${today}T00:00:00Z`) + 2 * dayMs;
+
+beforeAll(async () => {
+  h = await startHarness();
+  admin = await h.member((await h.organization()).id, ['admin', 'user']);
+  const put = await h.request('PUT', '/api/v1/calendars/OPS_HOURS', {
+    token: admin.token,
+    body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [today, { date: tomorrow, name: 'Tomorrow' }] },
+  });
+  expect(put.status).toBe(201);
+  for (const [code, sla_calendar] of [['CAL_SLA', 'OPS_HOURS'], ['CAL_SLA_MISSING', 'NO_SUCH_CALENDAR']]) {
+    const res = await h.request('POST', '/api/v1/definitions', {
+      token: admin.token,
+      body: { code, states: ['OPEN', 'DONE'], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }], sla_hours: 1, sla_calendar },
+    });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(() => h.close());
+
+const header = async (id: string) =>
+  h.system.services.db.withOrg(admin.organizationId, async (sql) => (await sql.query(`select metadata from universal_transactions where id = $1`, [id])).rows[0].metadata);
+
+async function start(code = 'CAL_SLA') {
+  return h.request('POST', '/api/v1/workflows', { token: admin.token, body: { definition_code: code } });
+}
+
+test('one SLA hour on a calendar is one working hour: the holidays do not count; warnings are fractions of working time', async () => {
+  const started = await start();
+  expect(started.status).toBe(201);
+  expect(started.body.sla_at).toBe(new Date(firstWorking + 3_600_000).toISOString());
+  expect(await header(started.body.instance_id)).toMatchObject({
+    sla_calendar: 'OPS_HOURS',
+    sla_calendar_version: 1,
+    sla_warnings_at: [new Date(firstWorking + 1_800_000).toISOString(), new Date(firstWorking + 2_700_000).toISOString()],
+    sla_check_at: new Date(firstWorking + 1_800_000).toISOString(),
+  });
+});
+
+test('a pause on a holiday takes no working time: the deadline stays where it was', async () => {
+  const id = (await start()).body.instance_id;
+  const before = (await header(id)).sla_at;
+  expect((await h.request('POST', `/api/v1/workflows/${id}/pause`, { token: admin.token, body: { reason: 'holiday' } })).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const resumed = await h.request('POST', `/api/v1/workflows/${id}/resume`, { token: admin.token, body: {} });
+  expect(resumed.status).toBe(200);
+  expect(resumed.body.pause_duration_seconds).toBeGreaterThanOrEqual(1);
+  expect(resumed.body.sla_at).toBe(before);
+  expect(await header(id)).toMatchObject({ sla_at: before, pause_working_ms: 0 });
+});
+
+test('a new calendar version applies to running instances only through an SLA recalculation, which re-pins it', async () => {
+  const id = (await start()).body.instance_id;
+  const pinned = (await header(id)).sla_at;
+  // Version 2: today works after all.
+  const v2 = await h.request('PUT', '/api/v1/calendars/OPS_HOURS', { token: admin.token, body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [tomorrow] } });
+  expect(v2.body.version).toBe(2);
+  expect((await header(id)).sla_at).toBe(pinned);
+  const recalc = await h.request('POST', `/api/v1/workflows/${id}/sla-recalc`, { token: admin.token, body: { recalc_reason: 'calendar v2' } });
+  expect(recalc.status).toBe(200);
+  const row = await h.system.services.db.withOrg(admin.organizationId, async (sql) => (await sql.query(`select created_at from wf_instances_view where instance_id = $1`, [id])).rows[0]);
+  const created = new Date(row.created_at).getTime();
+  const expected = utcDate(created) === today ? new Date(created + 3_600_000).toISOString() : new Date(firstWorking + 3_600_000).toISOString();
+  expect(recalc.body.new_sla_at).toBe(expected);
+  expect(await header(id)).toMatchObject({ sla_at: expected, sla_calendar_version: 2 });
+  // Put version 1's holidays back for the other tests' expectations (a version 3).
+  await h.request('PUT', '/api/v1/calendars/OPS_HOURS', { token: admin.token, body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [today, tomorrow] } });
+});
+
+test('a definition whose calendar does not exist cannot start: 422 CALENDAR_NOT_FOUND naming it', async () => {
+  const res = await start('CAL_SLA_MISSING');
+  expect(res.status).toBe(422);
+  expect(res.body.error).toMatchObject({ code: 'CALENDAR_NOT_FOUND', details: { sla_calendar: 'NO_SUCH_CALENDAR' } });
+});

@@ -54,14 +54,15 @@ export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<
   const command = current(sent);
   resumeCheck(state);
   const now = Date.now();
-  const { pausedMs, rearmed, tasksMoved } = state.setResumed(now);
+  const { pausedMs, pausedWorkingMs, rearmed, tasksMoved } = state.setResumed(now);
   const by = actorLabel(command.actor);
   const slaAt = state.snapshot.sla_at;
   const at = await recordNote(
     ctx,
     'RESUME',
     command,
-    { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed },
+    // On a calendar the deadline moved by the working time the pause took, not by its length.
+    { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed, ...(pausedWorkingMs !== undefined ? { pause_working_seconds: pausedWorkingMs / 1000 } : {}) },
     {
       paused: false,
       paused_at: null,

@@ -265,7 +265,7 @@ export class InstanceState {
    * Ends the pause: every PENDING timer keeps its remaining time (deadline moved), the SLA moves later, and so
    * do the due times of open tasks (their overdue levels are counted in unpaused time too).
    */
-  setResumed(nowMs: number): { pausedMs: number; rearmed: Array<{ timer_id: string; name: string; fire_at: string }>; tasksMoved: TaskRecord[] } {
+  setResumed(nowMs: number): { pausedMs: number; pausedWorkingMs?: number; rearmed: Array<{ timer_id: string; name: string; fire_at: string }>; tasksMoved: TaskRecord[] } {
     const pausedAtMs = this.pause.pausedAtMs!;
     const pausedMs = nowMs - pausedAtMs;
     const rearmed = this.pendingTimers().map((t) => {
@@ -281,17 +281,19 @@ export class InstanceState {
     Object.assign(this.pause, { pausedAtMs: null, reason: null, by: null, totalMs: this.pause.totalMs + pausedMs });
     const { sla_at, sla_warnings_at } = this.snapshot;
     let slaAt = sla_at ? iso(Date.parse(sla_at) + pausedMs) : null;
+    let pausedWorkingMs: number | undefined;
     // On a calendar the deadline moves by the working time the pause took, each warning likewise.
     if (this.slaCalendar && sla_at && sla_warnings_at) {
       const moved = afterPause(this.slaCalendar, { sla_at, sla_warnings_at }, pausedAtMs, nowMs);
       slaAt = moved.sla_at;
       this.snapshot.sla_warnings_at = moved.sla_warnings_at;
       this.pause.workingMs = (this.pause.workingMs ?? 0) + moved.pausedWorkingMs;
+      pausedWorkingMs = moved.pausedWorkingMs;
     }
     Object.assign(this.snapshot, { paused: false, paused_at: null, pause_reason: null, paused_by: null, sla_at: slaAt });
     this.wake = true;
     upsertSearchAttributes([{ key: heraPaused, value: false }, ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : [])]);
-    return { pausedMs, rearmed, tasksMoved };
+    return { pausedMs, ...(pausedWorkingMs !== undefined ? { pausedWorkingMs } : {}), rearmed, tasksMoved };
   }
 
   setOwner(owner: { owner_team: string | null; owner_user_id: string | null }): void {

@@ -10,25 +10,22 @@ import { warningTiers } from './sla';
  * deadline years away) a moment falls back to wall-clock time, logged, rather than failing the workflow task.
  */
 
-function addWorking(calendar: PinnedCalendar, fromMs: number, ms: number): number {
+/** `work` in the calendar's working time, or `wallClock` past the offsets the instance carries. */
+function counted(calendar: PinnedCalendar, work: () => number, wallClock: () => number): number {
   try {
-    return addWorkingMs(calendar.rules, calendar.zone, fromMs, ms);
+    return work();
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    log.warn('an SLA moment past the calendar data the instance carries counts in wall-clock time', { calendar: calendar.code, error: error.message });
-    return fromMs + ms;
+    log.warn('SLA time past the calendar data the instance carries counts in wall-clock time', { calendar: calendar.code, error: error.message });
+    return wallClock();
   }
 }
 
-function workingBetween(calendar: PinnedCalendar, fromMs: number, toMs: number): number {
-  try {
-    return workingMsBetween(calendar.rules, calendar.zone, fromMs, toMs);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    log.warn('a pause past the calendar data the instance carries counts in wall-clock time', { calendar: calendar.code, error: error.message });
-    return toMs - fromMs;
-  }
-}
+const addWorking = (calendar: PinnedCalendar, fromMs: number, ms: number) =>
+  counted(calendar, () => addWorkingMs(calendar.rules, calendar.zone, fromMs, ms), () => fromMs + ms);
+
+const workingBetween = (calendar: PinnedCalendar, fromMs: number, toMs: number) =>
+  counted(calendar, () => workingMsBetween(calendar.rules, calendar.zone, fromMs, toMs), () => toMs - fromMs);
 
 export interface CalendarSla {
   sla_at: string;

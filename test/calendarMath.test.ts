@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { yearOutDeadline } from '../bench/support/yearOutDeadline';
 import type { CalendarRules, HourRange, Weekday, ZoneRules } from '../src/domain/calendar/types';
 import { compileCalendar } from '../src/domain/calendar/workingCalendar';
-import { addWorkingMinutes, addWorkingMs, workingMinutesBetween, workingMsBetween } from '../src/domain/calendar/workingTime';
+import { addWorkingMinutes, addWorkingMs, workingIntervals, workingMinutesBetween, workingMsBetween } from '../src/domain/calendar/workingTime';
 import { isValidTimeZone, resolveZoneRules } from '../src/domain/calendar/zoneRules';
 
 // Pure: no servers. Instants are written with the local offset they have, so each expectation reads as local time.
@@ -369,6 +369,35 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 const referenceMinutes = ({ rules, zone, from, minutes }: Scenario): boolean[] =>
   Array.from({ length: minutes }, (_, i) => referenceIsWorking(rules, zone, from + i * MINUTE));
 
+describe('workingIntervals', () => {
+  const lunch = calendar('Europe/Berlin', weekdays([['09:00', '12:00'], ['13:00', '17:00']]));
+  const spans = (list: Array<[string, string]>) => list.map(([start, end]) => ({ start: at(start), end: at(end) }));
+
+  test('Friday 16:00 to Tuesday 12:00 in Berlin: each range as real time, the weekend and the lunch break left out', () =>
+    expect(workingIntervals(lunch, berlin, fridayLate, at('2026-12-01T12:00+01:00'), 10)).toEqual({
+      intervals: spans([
+        ['2026-11-27T16:00+01:00', '2026-11-27T17:00+01:00'],
+        ['2026-11-30T09:00+01:00', '2026-11-30T12:00+01:00'],
+        ['2026-11-30T13:00+01:00', '2026-11-30T17:00+01:00'],
+        ['2026-12-01T09:00+01:00', '2026-12-01T12:00+01:00'],
+      ]),
+      truncated: false,
+    }));
+
+  test('ranges that meet across midnight are one interval, of its real length across a change of the clock', () => {
+    const always = calendar('Europe/Berlin', everyDay([['00:00', '24:00']]));
+    const from = at('2026-10-24T12:00+02:00');
+    expect(workingIntervals(always, berlin, from, from + 2 * DAY, 10)).toEqual({ intervals: [{ start: from, end: from + 2 * DAY }], truncated: false });
+  });
+
+  test('the first `limit` only, and whether more follow', () => {
+    const week = [at('2026-11-30T00:00+01:00'), at('2026-12-07T00:00+01:00')] as const;
+    expect(workingIntervals(lunch, berlin, ...week, 3)).toMatchObject({ intervals: { length: 3 }, truncated: true });
+    expect(workingIntervals(lunch, berlin, ...week, 10)).toMatchObject({ intervals: { length: 10 }, truncated: false });
+    expect(workingIntervals(lunch, berlin, week[0], week[0], 10)).toEqual({ intervals: [], truncated: false });
+  });
+});
+
 describe('against a minute-by-minute reference (random calendars, nine zones, spans up to 10 days)', () => {
   const runs = { numRuns: 200 };
 
@@ -405,6 +434,22 @@ describe('against a minute-by-minute reference (random calendars, nine zones, sp
         const due = addWorkingMs(working, s.zone, start, amount);
         expect(workingMsBetween(working, s.zone, start, due)).toBe(amount);
         if (amount > 0) expect(workingMsBetween(working, s.zone, start, due - 1)).toBeLessThan(amount);
+      }),
+      runs,
+    ), 120_000);
+
+  test('workingIntervals are working throughout, apart from each other, and hold all the working time', () =>
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const working = compileCalendar(s.rules);
+        const to = s.from + s.minutes * MINUTE;
+        const { intervals, truncated } = workingIntervals(working, s.zone, s.from, to, Infinity);
+        expect(truncated).toBe(false);
+        intervals.forEach(({ start, end }, i) => {
+          expect(workingMsBetween(working, s.zone, start, end)).toBe(end - start);
+          if (i > 0) expect(start).toBeGreaterThan(intervals[i - 1].end);
+        });
+        expect(intervals.reduce((sum, { start, end }) => sum + end - start, 0)).toBe(workingMsBetween(working, s.zone, s.from, to));
       }),
       runs,
     ), 120_000);

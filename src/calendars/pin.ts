@@ -12,8 +12,12 @@ const horizonMs = 5 * 366 * dayMs;
 /** Zone offsets by zone and UTC day of the span's start: one resolution per zone a day, not one per instance. */
 const zones = new Map<string, ZoneRules>();
 
-function zoneRules(zone: string, nowMs: number): ZoneRules {
-  const from = Math.floor(nowMs / dayMs) * dayMs - dayMs;
+/**
+ * The offsets of `zone` from the day before `fromMs` for five years, resolved once per zone and day: what an
+ * instance carries, and what the read models count an instance's working time with.
+ */
+export function zoneRulesFrom(zone: string, fromMs: number): ZoneRules {
+  const from = Math.floor(fromMs / dayMs) * dayMs - dayMs;
   const key = `${zone}@${from}`;
   let rules = zones.get(key);
   if (!rules) {
@@ -32,5 +36,5 @@ export async function pinCalendar(sql: Sql, organizationId: string, code: string
   const stored = await findCalendarVersion(sql, organizationId, code);
   if (!stored) throw new Refusal('CALENDAR_NOT_FOUND', `no calendar ${code} (${field})`, { [field]: code });
   const { time_zone, working_hours, holidays, exceptions } = stored;
-  return { code, version: stored.version, rules: { time_zone, working_hours, holidays, exceptions }, zone: zoneRules(time_zone, nowMs) };
+  return { code, version: stored.version, rules: { time_zone, working_hours, holidays, exceptions }, zone: zoneRulesFrom(time_zone, nowMs) };
 }

@@ -16,6 +16,7 @@ import { start } from './instance/start';
 import { auditList } from './query/auditList';
 import { instancesList } from './query/instancesList';
 import { instanceGet, metricsGet, notificationsList, stepsList, taskGet, tasksList } from './query/reads';
+import { instanceSlaGet } from './query/slaExplain';
 import { schedulerHealth } from './scheduler/health';
 import { schedulerRun } from './scheduler/run';
 import { taskClaim, taskComplete, taskCreate, taskEscalate, taskReassign } from './task/tasks';
@@ -54,6 +55,7 @@ export const implementations = [
   effectRetryProcedure,
   auditList,
   instanceGet,
+  instanceSlaGet,
   stepsList,
   tasksList,
   taskGet,

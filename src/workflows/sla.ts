@@ -30,7 +30,7 @@ export interface SlaClock {
 }
 
 /** The moments each level is reached: warnings first, then breach levels; empty without a deadline. */
-function thresholds(clock: SlaClock): { warnings: number[]; breaches: number[] } {
+export function thresholds(clock: SlaClock): { warnings: number[]; breaches: number[] } {
   if (!clock.slaAt) return { warnings: [], breaches: [] };
   const deadline = Date.parse(clock.slaAt);
   const duration = clock.durationMs;

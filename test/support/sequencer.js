@@ -10,6 +10,7 @@ const weights = {
   'sweep.test.ts': 48,
   'onTimeSla.test.ts': 15,
   'calendarSla.test.ts': 8,
+  'slaExplain.test.ts': 8,
   'workflowTaskFailure.test.ts': 36,
   'temporalOutage.test.ts': 30,
   'gracefulShutdown.test.ts': 22,

@@ -17,6 +17,10 @@ export interface InstanceRow {
   sla_escalation_level: number;
   /** Its permanently failed effects (a retry that succeeds takes one off). */
   failed_effects: number;
+  paused_at: Date | null;
+  /** The SLA's business calendar and the version the instance pinned; null on wall-clock time. */
+  sla_calendar: string | null;
+  sla_calendar_version: number | null;
 }
 
 export interface InstanceFilter {
@@ -40,7 +44,7 @@ export interface InstanceFilter {
 export const instanceSorts = ['created_at', 'updated_at', 'sla_at'] as const;
 
 const columns = `instance_id, definition_code, definition_version, current_state, subject_ref, sla_at, paused,
-  owner_team, owner_user_id, status, created_at, updated_at, sla_escalation_level, failed_effects`;
+  owner_team, owner_user_id, status, created_at, updated_at, sla_escalation_level, failed_effects, paused_at, sla_calendar, sla_calendar_version`;
 
 /**
  * The conditions of `filter` over wf_instances_view (`?` for each bound value): the one WHERE of every selection

@@ -3,7 +3,7 @@ import { keysetPage, type KeysetPosition } from './keyset';
 
 const instanceColumns = `instance_id, definition_code, definition_version, current_state, subject_ref, context, sla_at, paused,
   paused_at, pause_reason, paused_by, owner_team, owner_user_id, status, sla_warning_level, sla_escalation_level,
-  sla_escalated_at, correlation_id, created_at, updated_at`;
+  sla_escalated_at, correlation_id, created_at, updated_at, sla_calendar, sla_calendar_version`;
 const stepColumns = `step_id, line_number, from_state, to_state, actor_role, actor_user_id, duration_ms, note, effects_failed,
   guards_executed, effects_queued, payload, correlation_id, created_at`;
 const taskColumns = `task_id, instance_id, title, task_state, assignee_user_id, assignee_role, due_at, sla_at, priority, outcome,

@@ -79,9 +79,10 @@ export function worksUpTo(calendar: WorkingCalendar, local: number): boolean {
 /**
  * Counts working time on the local clock from `from` until `budget` ms are counted or `to` is reached. `at` is where
  * the count stopped: the moment the budget was used up (the end of a range rather than the start of the next), else
- * `to`. An infinite budget counts all working time in [from, to).
+ * `to`. An infinite budget counts all working time in [from, to). Given `stretches`, each counted stretch is appended
+ * to it as a local start and end.
  */
-export function countOnClock(calendar: WorkingCalendar, from: number, to: number, budget: number): { at: number; counted: number } {
+export function countOnClock(calendar: WorkingCalendar, from: number, to: number, budget: number, stretches?: number[]): { at: number; counted: number } {
   let counted = 0;
   for (let day = Math.floor(from / DAY_MS), midnight = day * DAY_MS; midnight < to; day++, midnight += DAY_MS) {
     // Nothing ahead can be working: stop rather than walk the rest of a long span.
@@ -92,7 +93,11 @@ export function countOnClock(calendar: WorkingCalendar, from: number, to: number
       const start = midnight + ranges[i] > from ? midnight + ranges[i] : from;
       const end = midnight + ranges[i + 1] < to ? midnight + ranges[i + 1] : to;
       if (end <= start) continue;
-      if (end - start >= budget - counted) return { at: start + (budget - counted), counted: budget };
+      if (end - start >= budget - counted) {
+        stretches?.push(start, start + (budget - counted));
+        return { at: start + (budget - counted), counted: budget };
+      }
+      stretches?.push(start, end);
       counted += end - start;
     }
   }

@@ -46,6 +46,30 @@ export function workingMsBetween(calendar: Calendar, zone: ZoneRules, fromMs: nu
   return walk(working, zone, fromMs, toMs, Infinity).counted;
 }
 
+/**
+ * The working time in [fromMs, toMs) as spans of real time (epoch ms), in order, spans that meet joined into one:
+ * the first `limit` of them, and whether more follow. Throws a RangeError if the zone rules do not cover the span.
+ */
+export function workingIntervals(
+  calendar: Calendar,
+  zone: ZoneRules,
+  fromMs: number,
+  toMs: number,
+  limit: number,
+): { intervals: Array<{ start: number; end: number }>; truncated: boolean } {
+  const working = prepare(calendar, zone);
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) throw new RangeError(`[${fromMs}, ${toMs}) is no span of time`);
+  if (!(limit >= 0)) throw new RangeError(`${limit} is no number of intervals`);
+  const spans: number[] = [];
+  if (fromMs < toMs) {
+    covers(zone, fromMs, toMs);
+    walk(working, zone, fromMs, toMs, Infinity, spans);
+  }
+  const intervals: Array<{ start: number; end: number }> = [];
+  for (let i = 0; i < spans.length && intervals.length < limit; i += 2) intervals.push({ start: spans[i], end: spans[i + 1] });
+  return { intervals, truncated: spans.length / 2 > limit };
+}
+
 /** `addWorkingMs` with the working time in minutes. */
 export function addWorkingMinutes(calendar: Calendar, zone: ZoneRules, startMs: number, minutes: number): number {
   return addWorkingMs(calendar, zone, startMs, minutes * MINUTE_MS);
@@ -60,9 +84,10 @@ export function workingMinutesBetween(calendar: Calendar, zone: ZoneRules, fromM
  * Walks real time from `from` towards `to` one stretch of constant offset at a time, counting working time until
  * `budget` ms are counted; `at` is where it stopped. Within a stretch, local time is the instant plus the offset,
  * except just after the clock was set back: until it again shows a time it had not shown yet, an instant is read
- * as the moment just before it was set back (the first-showing rule above).
+ * as the moment just before it was set back (the first-showing rule above). Given `spans`, the working time counted
+ * is appended to it as real start and end instants.
  */
-function walk(calendar: WorkingCalendar, zone: ZoneRules, from: number, to: number, budget: number): { at: number; counted: number } {
+function walk(calendar: WorkingCalendar, zone: ZoneRules, from: number, to: number, budget: number, spans?: number[]): { at: number; counted: number } {
   const transitions = zone.transitions;
   let i = transitionAt(transitions, from);
   let shown = latestShownBefore(transitions, i);
@@ -74,14 +99,20 @@ function walk(calendar: WorkingCalendar, zone: ZoneRules, from: number, to: numb
     const repeatEnd = Math.min(end, shown - offset);
     if (repeatEnd > at) {
       if (worksUpTo(calendar, shown)) {
-        if (repeatEnd - at >= budget - counted) return { at: at + (budget - counted), counted: budget };
+        if (repeatEnd - at >= budget - counted) {
+          if (spans) join(spans, at, at + (budget - counted));
+          return { at: at + (budget - counted), counted: budget };
+        }
+        if (spans) join(spans, at, repeatEnd);
         counted += repeatEnd - at;
       }
       at = repeatEnd;
     }
     if (end > at) {
       const left = budget - counted;
-      const step = countOnClock(calendar, at + offset, end + offset, left);
+      const local: number[] | undefined = spans && [];
+      const step = countOnClock(calendar, at + offset, end + offset, left, local);
+      if (local) for (let k = 0; k < local.length; k += 2) join(spans!, local[k] - offset, local[k + 1] - offset);
       if (step.counted === left) return { at: step.at - offset, counted: budget };
       counted += step.counted;
       at = end;
@@ -89,6 +120,12 @@ function walk(calendar: WorkingCalendar, zone: ZoneRules, from: number, to: numb
     shown = Math.max(shown, end + offset);
   }
   return { at: to, counted };
+}
+
+/** Appends the span [start, end) to flat `spans`, joined to the last one when they meet (a range ending at midnight, the next starting). */
+function join(spans: number[], start: number, end: number): void {
+  if (spans.length > 0 && spans[spans.length - 1] === start) spans[spans.length - 1] = end;
+  else spans.push(start, end);
 }
 
 /** Index of the transition in force at `ms`: the last one at or before it (binary search). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pinnedVersions, withWorkingHoursLeft } from '../../calendars/slaWorkingTime';
 import { instanceSorts, listInstances } from '../../db/queries/instancesList';
 import { decodeCursor, pageAnswer, pageInput, sortInput } from '../pagination';
 import { defineProcedure } from '../types';
@@ -16,9 +17,11 @@ export const instancesList = defineProcedure({
     const org = caller.organizationId;
     const sort = `${input.sort_by}:${input.sort_order}`;
     const after = decodeCursor(input.cursor, sort, 'timestamp');
-    const page = await services.db.withOrg(org, (sql) =>
-      listInstances(sql, org, toInstanceFilter(input, new Date()), { by: input.sort_by, order: input.sort_order }, input.limit, after),
-    );
+    const now = new Date();
+    const page = await services.db.withOrg(org, async (sql) => {
+      const listed = await listInstances(sql, org, toInstanceFilter(input, now), { by: input.sort_by, order: input.sort_order }, input.limit, after);
+      return { ...listed, rows: await withWorkingHoursLeft(listed.rows, pinnedVersions(sql, org), now.getTime()) };
+    });
     return {
       ...pageAnswer('instances', page, input.limit, sort),
       filters_applied: Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !['limit', 'cursor'].includes(k))),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pinnedVersions, type SlaCalendarRow, withWorkingHoursLeft } from '../../calendars/slaWorkingTime';
 import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, orgMetrics, taskSorts } from '../../db/queries/readModels';
 import { Refusal } from '../../errors';
 import { decodeCursor, pageAnswer, pageInput, queryBoolean, sortInput } from '../pagination';
@@ -21,8 +22,9 @@ export const instanceGet = defineProcedure({
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     return services.db.withOrg(org, async (sql) => {
-      const instance = await getInstance(sql, org, input.instance_id);
-      if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
+      const row = await getInstance(sql, org, input.instance_id);
+      if (!row) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
+      const [instance] = await withWorkingHoursLeft([row as typeof row & SlaCalendarRow], pinnedVersions(sql, org), Date.now());
       const children = await instanceChildren(sql, org, input.instance_id, input.steps_limit);
       return {
         instance,

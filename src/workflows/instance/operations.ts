@@ -54,6 +54,7 @@ export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<
   const command = current(sent);
   resumeCheck(state);
   const now = Date.now();
+  const previousSla = state.snapshot.sla_at;
   const { pausedMs, pausedWorkingMs, rearmed, tasksMoved } = state.setResumed(now);
   const by = actorLabel(command.actor);
   const slaAt = state.snapshot.sla_at;
@@ -61,8 +62,14 @@ export async function resume(ctx: InstanceContext, sent: AdminCommand): Promise<
     ctx,
     'RESUME',
     command,
-    // On a calendar the deadline moved by the working time the pause took, not by its length.
-    { pause_duration_seconds: pausedMs / 1000, timers_rearmed: rearmed, ...(pausedWorkingMs !== undefined ? { pause_working_seconds: pausedWorkingMs / 1000 } : {}) },
+    // On a calendar the deadline moved by the working time the pause took, not by its length; the deadline before
+    // and after tell how far it moved (an SLA's explanation shows it).
+    {
+      pause_duration_seconds: pausedMs / 1000,
+      timers_rearmed: rearmed,
+      ...(pausedWorkingMs !== undefined ? { pause_working_seconds: pausedWorkingMs / 1000 } : {}),
+      ...(previousSla ? { previous_sla: previousSla, new_sla: slaAt } : {}),
+    },
     {
       paused: false,
       paused_at: null,
@@ -127,7 +134,7 @@ export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcReques
     ctx,
     'SLA_RECALC',
     request,
-    { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours },
+    { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours, ...(state.calendar ? { calendar_version: state.calendar.version } : {}) },
     {
       sla_at: newSla,
       sla_recalc_at: iso(Date.now()),

@@ -50,6 +50,11 @@ test('one SLA hour on a calendar is one working hour: the holidays do not count;
     sla_warnings_at: [new Date(firstWorking + 1_800_000).toISOString(), new Date(firstWorking + 2_700_000).toISOString()],
     sla_check_at: new Date(firstWorking + 1_800_000).toISOString(),
   });
+  // The sweep's dry run predicts from the same working-time moments: the first warning, 30 working minutes in.
+  const dry = (minutes: number) =>
+    h.request('POST', '/api/v1/scheduler/run', { token: admin.token, body: { dry_run: true, as_of: new Date(firstWorking + minutes * 60_000).toISOString() } });
+  expect((await dry(29)).body).toMatchObject({ instances_warned: 0, instances_escalated: 0 });
+  expect((await dry(31)).body.instances_warned).toBeGreaterThanOrEqual(1);
 });
 
 test('a pause on a holiday takes no working time: the deadline stays where it was', async () => {

@@ -88,7 +88,13 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
     select: (r) => (sql) => slaCandidates(sql, r.organizationId, r.asOf, r.limit, r.after),
     wouldChange(row, r) {
       const decision = slaDecision(
-        { slaAt: row.sla_at, durationMs: row.sla_duration_ms, warningLevel: row.sla_warning_level, escalationLevel: row.sla_escalation_level },
+        {
+          slaAt: row.sla_at,
+          durationMs: row.sla_duration_ms,
+          warningLevel: row.sla_warning_level,
+          escalationLevel: row.sla_escalation_level,
+          ...(row.sla_warnings_at ? { warningsAt: row.sla_warnings_at } : {}),
+        },
         Date.parse(r.asOf),
       );
       const warned = decision.warn !== null ? 1 : 0;

@@ -20,6 +20,8 @@ export interface SlaCandidate extends Record<string, unknown> {
   sla_duration_ms: number | null;
   sla_warning_level: number;
   sla_escalation_level: number;
+  /** On a business calendar: the warning tiers' moments. */
+  sla_warnings_at: string[] | null;
 }
 
 /** Active, unpaused instances whose next SLA level is due by `asOf`, by that moment. */
@@ -27,7 +29,7 @@ export function slaCandidates(sql: Sql, org: string, asOf: string, limit: number
   return keysetPage<SlaCandidate>(sql, {
     view: 'wf_instances_view',
     columns: `instance_id, definition_code, to_char(sla_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as sla_at,
-              sla_duration_ms, sla_warning_level, sla_escalation_level`,
+              sla_duration_ms, sla_warning_level, sla_escalation_level, sla_warnings_at`,
     idColumn: 'instance_id',
     sortColumn: 'sla_check_at',
     sortType: 'timestamptz',

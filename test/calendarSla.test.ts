@@ -1,26 +1,19 @@
 import { startHarness, type Harness, type Member } from './support/harness';
+import { everyHour, firstWorking, holidayCalendar, today, tomorrow, utcDate } from './support/holidayCalendar';
 
-// SLAs counted in a business calendar's working time, on the real system. Wall time cannot be chosen here, so the
-// calendar is built around today: every hour of every day works (UTC), except today and tomorrow, holidays.
+// SLAs counted in a business calendar's working time, on the real system, on a calendar built around today
+// (test/support/holidayCalendar.ts).
 
 let h: Harness;
 let admin: Member;
 
-const dayMs = 86_400_000;
-const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const allDay = [['00:00', '24:00']];
-const everyHour = { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay };
-const today = utcDate(Date.now());
-const tomorrow = utcDate(Date.now() + dayMs);
-/** The first working moment: the day after tomorrow, 00:00 UTC (a START that crosses midnight lands on a holiday too). */
-const firstWorking = Date.parse(`${today}T00:00:00Z`) + 2 * dayMs;
 
 beforeAll(async () => {
   h = await startHarness();
   admin = await h.member((await h.organization()).id, ['admin', 'user']);
   const put = await h.request('PUT', '/api/v1/calendars/OPS_HOURS', {
     token: admin.token,
-    body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [today, { date: tomorrow, name: 'Tomorrow' }] },
+    body: holidayCalendar,
   });
   expect(put.status).toBe(201);
   for (const [code, sla_calendar] of [['CAL_SLA', 'OPS_HOURS'], ['CAL_SLA_MISSING', 'NO_SUCH_CALENDAR']]) {
@@ -84,7 +77,7 @@ test('a new calendar version applies to running instances only through an SLA re
   expect(recalc.body.new_sla_at).toBe(expected);
   expect(await header(id)).toMatchObject({ sla_at: expected, sla_calendar_version: 2 });
   // Put version 1's holidays back for the other tests' expectations (a version 3).
-  await h.request('PUT', '/api/v1/calendars/OPS_HOURS', { token: admin.token, body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [today, tomorrow] } });
+  await h.request('PUT', '/api/v1/calendars/OPS_HOURS', { token: admin.token, body: holidayCalendar });
 });
 
 test('a definition whose calendar does not exist cannot start: 422 CALENDAR_NOT_FOUND naming it', async () => {

@@ -1,23 +1,15 @@
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
+import { firstWorking, holidayCalendar } from './support/holidayCalendar';
 
 // An instance's deadline explained (GET …/:instance_id/sla) and its working hours left in the instance reads, on
-// the real system. As in calendarSla.test.ts the calendar is built around today: every hour of every day works
-// (UTC), except today and tomorrow, holidays.
+// the real system, on a calendar built around today (test/support/holidayCalendar.ts).
 
 let h: Harness;
 let admin: Member;
 let stranger: Member;
 
 const hourMs = 3_600_000;
-const dayMs = 86_400_000;
-const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const allDay = [['00:00', '24:00']];
-const everyHour = { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay };
-const today = utcDate(Date.now());
-const tomorrow = utcDate(Date.now() + dayMs);
-/** The first working moment: the day after tomorrow, 00:00 UTC (a START that crosses midnight lands on a holiday too). */
-const firstWorking = Date.parse(`${today}T00:00:00Z`) + 2 * dayMs;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 beforeAll(async () => {
@@ -26,7 +18,7 @@ beforeAll(async () => {
   stranger = await h.member((await h.organization()).id, ['admin', 'user']);
   const put = await h.request('PUT', '/api/v1/calendars/EXPLAIN_HOURS', {
     token: admin.token,
-    body: { name: 'Operations', time_zone: 'UTC', working_hours: everyHour, holidays: [today, tomorrow] },
+    body: holidayCalendar,
   });
   expect(put.status).toBe(201);
   const definitions = [

@@ -178,9 +178,11 @@ test('jobs of one organization run one after another, in order; two organization
     return job.body;
   }, 60_000, 250);
   expect([jobA1.done, jobA2.done, jobB1.done]).toEqual([40, 40, 80]);
-  // One organization: the later job started only once the earlier had finished, whichever was created first.
-  const [earlier, later] = [jobA1, jobA2].sort((x, y) => Date.parse(x.created_at) - Date.parse(y.created_at));
+  // One organization: the later job started only once the earlier had finished, and in creation order (the two
+  // POSTs race, so their creation times may be the same millisecond in the answer: the queue orders by microsecond).
+  const [earlier, later] = [jobA1, jobA2].sort((x, y) => Date.parse(x.started_at) - Date.parse(y.started_at));
   expect(Date.parse(later.started_at)).toBeGreaterThanOrEqual(Date.parse(earlier.finished_at));
+  expect(Date.parse(earlier.created_at)).toBeLessThanOrEqual(Date.parse(later.created_at));
   // Two organizations: the other's job did not wait for this one's queue.
   expect(Date.parse(jobB1.started_at)).toBeLessThan(Date.parse(later.finished_at));
   // Another organization's job is not found here.

@@ -164,14 +164,15 @@ export async function completeBulkSnapshot(sql: Sql, org: string, jobId: string,
 
 /**
  * Takes the organization's turn when the job is its oldest unfinished one (FIFO by creation): the job is then
- * `running` (its start time set once). Answers the job's status after.
+ * `running` (its start time set once). A running job keeps the turn until it ends, even against an older job
+ * whose record was written after it took the turn (two POSTs racing). Answers the job's status after.
  */
 export async function claimBulkTurn(sql: Sql, org: string, jobId: string, now: string): Promise<BulkStatus> {
   const { rows } = await sql.query<{ status: BulkStatus }>(
     `with head as (
        select id from universal_transactions
         where organization_id = $1 and transaction_type = $4 and transaction_status in ('queued', 'running')
-        order by created_at, id limit 1)
+        order by transaction_status = 'running' desc, created_at, id limit 1)
      update universal_transactions j
         set transaction_status = 'running',
             metadata = case when j.metadata ? 'started_at' then j.metadata else j.metadata || jsonb_build_object('started_at', $3::text) end,

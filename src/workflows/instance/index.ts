@@ -5,8 +5,8 @@ import { nextSlaCheck } from '../sla';
 import { refuse } from './checks';
 import { createContext, type InstanceContext } from './context';
 import { registerHandlers } from './handlers';
-import { checkDueMoments } from './slaCheck';
 import { onEnter } from './records';
+import { checkDueMoments } from './slaCheck';
 import { InstanceState } from './state';
 import { fireDue } from './timers';
 

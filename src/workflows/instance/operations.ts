@@ -120,15 +120,10 @@ export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcReques
   const previous = state.snapshot.sla_at;
   const durationMs = Math.round(hours * 3_600_000);
   const pinned = state.calendar;
-  let newSla = iso(createdMs + hours * 3_600_000 + state.pause.totalMs);
-  if (pinned) {
-    const calendar = (await ctx.acts.calendars.pinCurrentCalendar({ organizationId: ctx.organizationId, code: pinned.code })) ?? pinned;
-    const sla = calendarSla(calendar, createdMs, durationMs, state.pause.workingMs ?? 0);
-    newSla = sla.sla_at;
-    state.setSla(newSla, durationMs, { calendar, sla });
-  } else {
-    state.setSla(newSla, durationMs);
-  }
+  const calendar = pinned && ((await ctx.acts.calendars.pinCurrentCalendar({ organizationId: ctx.organizationId, code: pinned.code })) ?? pinned);
+  const onCalendar = calendar ? { calendar, sla: calendarSla(calendar, createdMs, durationMs, state.pause.workingMs ?? 0) } : undefined;
+  const newSla = onCalendar?.sla.sla_at ?? iso(createdMs + hours * 3_600_000 + state.pause.totalMs);
+  state.setSla(newSla, durationMs, onCalendar);
   const pauseHours = state.pause.totalMs / 3_600_000;
   const at = await recordNote(
     ctx,

@@ -1,4 +1,5 @@
 import { instanceWorkflowId } from '../src/temporal/ids';
+import { createTaskUpdate } from '../src/workflows/messages';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { childWorker, forgetStickyWorker, pollersOn } from './support/worker';
@@ -105,3 +106,27 @@ test('a worker down over the deadline: once one is back, the breach is recorded 
     await worker.kill();
   }
 }, 120_000);
+
+test("an open task's overdue level is recorded by the instance itself within 3 s of its moment, no sweep run", async () => {
+  const runsBefore = await sweepRuns();
+  const id = await start();
+  // Due an hour ago less two seconds: its first overdue level (an hour late) falls two seconds from now. The API
+  // refuses a due time in the past, so the task goes straight to the instance's Update, as a definition's would.
+  const dueAt = new Date(Date.now() - 3_600_000 + 2_000).toISOString();
+  const handle = h.system.services.temporal.workflow.getHandle(instanceWorkflowId(admin.organizationId, id));
+  const created = await handle.executeUpdate(createTaskUpdate, {
+    args: [{ actor: { userId: admin.userId, roles: admin.roles }, title: 'Late', body: '', assignee_role: 'manager', priority: 'medium', due_at: dueAt }],
+  });
+  const taskId = created.task.task_id;
+  const momentMs = Date.parse(dueAt) + 3_600_000;
+  const task = async () => (await h.request('GET', `/api/v1/tasks/${taskId}`, { token: admin.token })).body.task;
+  await eventually(async () => expect((await task()).task.overdue_level).toBe(1), 10_000, 100);
+  const recorded = await task();
+  const lateMs = new Date(recorded.updated_at).getTime() - momentMs;
+  expect(lateMs).toBeGreaterThanOrEqual(0);
+  expect(lateMs).toBeLessThan(3_000);
+  expect(recorded.escalation_count).toBe(1);
+  const notices = await rows(`select count(*)::int as n from wf_notifications_view where instance_id = $1 and template = 'task_overdue'`, [id]);
+  expect(notices[0].n).toBeGreaterThanOrEqual(1);
+  expect(await sweepRuns()).toBe(runsBefore);
+});

@@ -10,7 +10,7 @@ import type { NewNotification } from '../domain/notification';
 import type { TaskRecord } from '../domain/task';
 import type { TimerRecord } from '../domain/timer';
 import { Refusal } from '../errors';
-import type { PinnedCalendar } from '../workflows/messages';
+import type { PinnedCalendar, PinnedCalendars } from '../workflows/messages';
 import type { OrgScoped, StepNote } from './timersAndTasks';
 
 /** An operator command's step note (PAUSE, RESUME, REASSIGN, SLA_RECALC, EFFECT_RETRY, TASK_REASSIGN, CANCEL, MOVE, MIGRATE) and its changes. */
@@ -32,6 +32,18 @@ export interface AdminChange extends Omit<StepNote, 'effects'> {
 
 /** Activities of the operator commands: each change is one transaction with its step note (and audit). */
 export function adminActivities(db: Db) {
+  const currentCalendars = (organizationId: string, codes: string[]) =>
+    db.withOrg(organizationId, async (sql) => {
+      const pinned: PinnedCalendars = {};
+      for (const code of codes) {
+        try {
+          pinned[code] = await pinCalendar(sql, organizationId, code, Date.now(), 'calendar');
+        } catch (error) {
+          if (!(error instanceof Refusal)) throw error;
+        }
+      }
+      return pinned;
+    });
   return {
     async recordAdminChange(change: AdminChange): Promise<void> {
       const org = change.organizationId;
@@ -55,14 +67,14 @@ export function adminActivities(db: Db) {
       await db.withOrg(organizationId, (sql) => insertAuditEvent(sql, organizationId, event));
     },
 
-    /** A calendar's current version as an instance pins it (an SLA recalculation re-pins); null when there is none. */
+    /** The current versions of calendars as an instance pins them (an SLA recalculation re-pins); a code no longer stored is left out. */
+    pinCurrentCalendars({ organizationId, codes }: OrgScoped & { codes: string[] }): Promise<PinnedCalendars> {
+      return currentCalendars(organizationId, codes);
+    },
+
+    /** The SLA's calendar at its current version; null when there is none. */
     async pinCurrentCalendar({ organizationId, code }: OrgScoped & { code: string }): Promise<PinnedCalendar | null> {
-      try {
-        return await db.withOrg(organizationId, (sql) => pinCalendar(sql, organizationId, code, Date.now(), 'sla_calendar'));
-      } catch (error) {
-        if (error instanceof Refusal) return null;
-        throw error;
-      }
+      return (await currentCalendars(organizationId, [code]))[code] ?? null;
     },
 
     /** Whether the organization's directory has this team, user, or a holder of this role. */

@@ -1,4 +1,5 @@
 import { findCalendarVersion } from '../db/queries/calendars';
+import { pausedSince } from '../db/queries/readModels';
 import type { Sql } from '../db/pool';
 import { compileCalendar, type WorkingCalendar } from '../domain/calendar/workingCalendar';
 import { workingIntervals, workingMsBetween } from '../domain/calendar/workingTime';
@@ -69,22 +70,60 @@ export interface SlaCalendarRow {
   paused_at: Date | null;
 }
 
-/**
- * Instance rows with their SLA's working hours left (`sla_working_hours_remaining`): counted from now, or while
- * paused from the pause's start (the deadline stands still); null without a calendar or a deadline. Only rows on
- * a calendar are counted.
- */
-export async function withWorkingHoursLeft<Row extends SlaCalendarRow>(
+export interface TaskCalendarRow {
+  instance_id: string;
+  task_state: string;
+  due_at: Date | null;
+  calendar: string | null;
+  calendar_version: number | null;
+}
+
+/** A moment counted in a pinned calendar version, and from when its working time is left. */
+interface CountedMoment {
+  code: string;
+  version: number;
+  atMs: number;
+  fromMs: number;
+}
+
+/** Rows with the working hours left until each one's moment (`key`); null where a row has none. In sequence: one client runs one query at a time. */
+async function withHoursLeft<Row, Key extends string>(
   rows: Row[],
   versions: PinnedVersions,
-  nowMs: number,
-): Promise<Array<Row & { sla_working_hours_remaining: number | null }>> {
-  const counted: Array<Row & { sla_working_hours_remaining: number | null }> = [];
-  // In sequence: one database client runs one query at a time.
+  key: Key,
+  momentOf: (row: Row) => CountedMoment | null,
+): Promise<Array<Row & Record<Key, number | null>>> {
+  const counted: Array<Row & Record<Key, number | null>> = [];
   for (const row of rows) {
-    const pinned = row.sla_calendar && row.sla_calendar_version !== null && row.sla_at ? await versions(row.sla_calendar, row.sla_calendar_version) : null;
-    const fromMs = row.paused && row.paused_at ? row.paused_at.getTime() : nowMs;
-    counted.push({ ...row, sla_working_hours_remaining: pinned && row.sla_at ? workingHoursLeft(pinned, row.sla_at.getTime(), fromMs) : null });
+    const moment = momentOf(row);
+    const pinned = moment ? await versions(moment.code, moment.version) : null;
+    const left = pinned && moment ? workingHoursLeft(pinned, moment.atMs, moment.fromMs) : null;
+    counted.push({ ...row, [key]: left } as Row & Record<Key, number | null>);
   }
   return counted;
+}
+
+/**
+ * Instance rows with their SLA's working hours left (`sla_working_hours_remaining`): counted from now, or while
+ * paused from the pause's start (the deadline stands still); null without a calendar or a deadline.
+ */
+export function withWorkingHoursLeft<Row extends SlaCalendarRow>(rows: Row[], versions: PinnedVersions, nowMs: number) {
+  return withHoursLeft(rows, versions, 'sla_working_hours_remaining', (row) =>
+    row.sla_calendar && row.sla_calendar_version !== null && row.sla_at
+      ? { code: row.sla_calendar, version: row.sla_calendar_version, atMs: row.sla_at.getTime(), fromMs: row.paused && row.paused_at ? row.paused_at.getTime() : nowMs }
+      : null,
+  );
+}
+
+/**
+ * Task rows with the working hours left to their due time (`working_hours_remaining`): for open tasks on a calendar,
+ * counted from now, or from the pause's start while their instance is paused (`pausedSince`, by instance).
+ */
+export async function withTaskWorkingHoursLeft<Row extends TaskCalendarRow>(sql: Sql, org: string, rows: Row[], nowMs: number) {
+  const counted = rows.filter((row) => row.calendar && row.calendar_version !== null && row.due_at && (row.task_state === 'OPEN' || row.task_state === 'CLAIMED'));
+  // Only tasks on a calendar look their instance's pause up.
+  const paused = counted.length ? await pausedSince(sql, org, [...new Set(counted.map((row) => row.instance_id))]) : new Map<string, Date>();
+  return withHoursLeft(rows, pinnedVersions(sql, org), 'working_hours_remaining', (row) =>
+    counted.includes(row) ? { code: row.calendar!, version: row.calendar_version!, atMs: row.due_at!.getTime(), fromMs: paused.get(row.instance_id)?.getTime() ?? nowMs } : null,
+  );
 }

@@ -7,13 +7,22 @@ export const refSchema = z.union([
   z.strictObject({ code: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }),
 ]);
 
-const taskTemplateSchema = z.strictObject({
+/** The code of an organization record named by its admins (a definition, a calendar): upper-case letters, digits, _. */
+export const upperCode = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'upper-case code such as LEAVE_APPROVAL');
+
+const taskTemplateShape = z.strictObject({
   title: z.string().min(1),
   assignee_role: z.string().min(1).optional(),
   assignee_user_id: z.guid().optional(),
   due_in: durationSchema.optional(),
+  /** The business calendar `due_in` counts in (working time); without one it is wall-clock time. */
+  calendar: upperCode.optional(),
   priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
 });
+/** A task's calendar counts its `due_in`: one without the other is a mistake. */
+const calendarCountsDueIn = <T extends z.ZodType<{ calendar?: string; due_in?: string }>>(schema: T) =>
+  schema.refine((t) => t.calendar === undefined || t.due_in !== undefined, { message: 'a calendar counts due_in: give due_in with it', path: ['calendar'] });
+const taskTemplateSchema = calendarCountsDueIn(taskTemplateShape);
 
 const timerSchema = z
   .strictObject({
@@ -21,6 +30,8 @@ const timerSchema = z
     name: z.string().min(1),
     minutes: z.number().positive().max(43200).optional(),
     duration: durationSchema.optional(),
+    /** The business calendar the delay counts in (working time); without one it is wall-clock time. */
+    calendar: upperCode.optional(),
     on_fire: z.strictObject({
       advance_to: z.string().min(1).optional(),
       escalate_tasks: z.boolean().optional(),
@@ -31,9 +42,6 @@ const timerSchema = z
   .refine((t) => (t.minutes === undefined) !== (t.duration === undefined), {
     message: 'give exactly one of minutes or duration',
   });
-
-/** The code of an organization record named by its admins (a definition, a calendar): upper-case letters, digits, _. */
-export const upperCode = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'upper-case code such as LEAVE_APPROVAL');
 
 export const definitionSchema = z
   .strictObject({
@@ -60,7 +68,7 @@ export const definitionSchema = z
       )
       .default([]),
     timers: z.array(timerSchema).default([]),
-    tasks: z.array(taskTemplateSchema.extend({ on_enter: z.string().min(1) })).default([]),
+    tasks: z.array(calendarCountsDueIn(taskTemplateShape.extend({ on_enter: z.string().min(1) }))).default([]),
     effect_retry: z
       .strictObject({
         max_attempts: z.number().int().min(1).max(20).default(3),

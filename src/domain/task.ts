@@ -28,6 +28,9 @@ export interface TaskRecord {
   overdue_level?: number;
   overdue_check_at?: string | null;
   cancelled_at?: string | null;
+  /** The business calendar (code, pinned version) its due time counts in; absent: wall-clock time. */
+  calendar?: string;
+  calendar_version?: number;
 }
 
 /** A closed task takes no claim, completion, escalation or overdue check. */

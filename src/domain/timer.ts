@@ -17,4 +17,7 @@ export interface TimerRecord {
   fired_at?: string | null;
   cancelled_at?: string | null;
   reason?: string | null;
+  /** The business calendar (code, pinned version) its delay counts in; absent: wall-clock time. */
+  calendar?: string;
+  calendar_version?: number;
 }

@@ -10,10 +10,10 @@ export interface SubjectRef {
   entity_type: string;
 }
 
-/** What START hands the instance workflow: everything it needs, the definition pinned by value. */
 /**
- * The business calendar an instance's SLA counts in: the version pinned at START (or by the last recalculation),
- * with its zone's offsets as resolved then, so replays compute the same deadlines on any host.
+ * A business calendar an instance counts working time in (its SLA's, its tasks' and timers'): the version pinned at
+ * START (or by the last recalculation), with its zone's offsets as resolved then, so replays compute the same
+ * deadlines on any host.
  */
 export interface PinnedCalendar {
   code: string;
@@ -22,6 +22,10 @@ export interface PinnedCalendar {
   zone: ZoneRules;
 }
 
+/** The calendars a definition's tasks and timers count in, by code. */
+export type PinnedCalendars = Record<string, PinnedCalendar>;
+
+/** What START hands the instance workflow: everything it needs, the definition pinned by value. */
 export interface InstanceInput {
   organizationId: string;
   instanceId: string;
@@ -39,6 +43,8 @@ export interface InstanceInput {
   historyLimit?: number;
   /** The SLA's calendar when the definition names one (`sla_calendar`). */
   calendar?: PinnedCalendar;
+  /** The calendars the definition's tasks and timers name (`calendar`), pinned at their current versions. */
+  calendars?: PinnedCalendars;
   /** Who hears of the last SLA breach level and second task-overdue level when the instance notices them itself (HERA_OPERATIONS_TEAM). */
   operationsTeam?: string;
 }
@@ -60,6 +66,8 @@ export interface CarriedState {
   definition?: PinnedDefinition;
   /** The SLA's calendar now (a recalculation re-pins it); absent: the input's. */
   calendar?: PinnedCalendar;
+  /** The tasks' and timers' calendars now (a recalculation re-pins them, a migration adds the target's). */
+  calendars?: PinnedCalendars;
 }
 
 /** The pause clock: when the current pause began (null = running) and all paused time so far. */
@@ -401,6 +409,8 @@ export interface MigrateRequest extends AdminCommand {
   state_map?: Record<string, string>;
   dry_run?: boolean;
   definition: PinnedDefinition;
+  /** The calendars the target's tasks and timers name, at their current versions (the instance keeps those it has). */
+  calendars?: PinnedCalendars;
 }
 
 /** What a migration does to one pending timer or open task, and why. */

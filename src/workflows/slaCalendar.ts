@@ -5,9 +5,10 @@ import type { PinnedCalendar } from './messages';
 import { warningTiers } from './sla';
 
 /**
- * SLA moments counted in a business calendar's working time, from the data the instance carries (the pinned
- * version and its zone's offsets), so a replay computes them alike on any host. Past the carried offsets (a
- * deadline years away) a moment falls back to wall-clock time, logged, rather than failing the workflow task.
+ * Moments counted in a business calendar's working time (the SLA's, a task's due time, a timer's), from the data
+ * the instance carries (the pinned version and its zone's offsets), so a replay computes them alike on any host.
+ * Past the carried offsets (a moment years away) it falls back to wall-clock time, logged, rather than failing the
+ * workflow task.
  */
 
 /** `work` in the calendar's working time, or `wallClock` past the offsets the instance carries. */
@@ -21,10 +22,12 @@ function counted(calendar: PinnedCalendar, work: () => number, wallClock: () => 
   }
 }
 
-const addWorking = (calendar: PinnedCalendar, fromMs: number, ms: number) =>
+/** `ms` of working time after `fromMs`. */
+export const addWorking = (calendar: PinnedCalendar, fromMs: number, ms: number) =>
   counted(calendar, () => addWorkingMs(calendar.rules, calendar.zone, fromMs, ms), () => fromMs + ms);
 
-const workingBetween = (calendar: PinnedCalendar, fromMs: number, toMs: number) =>
+/** The working time in [fromMs, toMs). */
+export const workingBetween = (calendar: PinnedCalendar, fromMs: number, toMs: number) =>
   counted(calendar, () => workingMsBetween(calendar.rules, calendar.zone, fromMs, toMs), () => toMs - fromMs);
 
 export interface CalendarSla {

@@ -11,6 +11,7 @@ const weights = {
   'onTimeSla.test.ts': 15,
   'calendarSla.test.ts': 8,
   'slaExplain.test.ts': 8,
+  'workCalendars.test.ts': 8,
   'workflowTaskFailure.test.ts': 36,
   'temporalOutage.test.ts': 30,
   'gracefulShutdown.test.ts': 22,

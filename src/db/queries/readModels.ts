@@ -7,7 +7,7 @@ const instanceColumns = `instance_id, definition_code, definition_version, curre
 const stepColumns = `step_id, line_number, from_state, to_state, actor_role, actor_user_id, duration_ms, note, effects_failed,
   guards_executed, effects_queued, payload, correlation_id, created_at`;
 const taskColumns = `task_id, instance_id, title, task_state, assignee_user_id, assignee_role, due_at, sla_at, priority, outcome,
-  completed_at, completed_by, escalation_count, created_at, updated_at`;
+  completed_at, completed_by, escalation_count, created_at, updated_at, calendar, calendar_version`;
 const timerColumns = 'timer_id, timer_name, fire_at, on_fire, timer_status, fired_at, source, created_at';
 const effectColumns = 'effect_id, step_id, effect_smart_code, effect_status, attempt_count, last_error, next_retry_at, completed_at, created_at';
 
@@ -92,6 +92,15 @@ export function listTasks(
 export async function getTask(sql: Sql, org: string, taskId: string) {
   const { rows } = await sql.query(`select ${taskColumns}, task from wf_tasks_view where organization_id = $1 and task_id = $2`, [org, taskId]);
   return rows[0] as Record<string, unknown> | undefined;
+}
+
+/** When each of these instances was paused, for those paused now. */
+export async function pausedSince(sql: Sql, org: string, instanceIds: string[]): Promise<Map<string, Date>> {
+  const { rows } = await sql.query<{ instance_id: string; paused_at: Date }>(
+    'select instance_id, paused_at from wf_instances_view where organization_id = $1 and instance_id = any($2::uuid[]) and paused and paused_at is not null',
+    [org, instanceIds],
+  );
+  return new Map(rows.map((r) => [r.instance_id, r.paused_at]));
 }
 
 export async function orgMetrics(sql: Sql, org: string) {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { pinWorkCalendars, workCalendarFields } from '../../calendars/pin';
 import { findInstanceAnswer } from '../../db/queries/instanceGet';
 import type { PinnedDefinition } from '../../definitions/schema';
 import { Refusal } from '../../errors';
-import { cancelUpdate, migrateUpdate, moveUpdate } from '../../workflows/messages';
+import { cancelUpdate, migrateUpdate, moveUpdate, type PinnedCalendars } from '../../workflows/messages';
 import { resolveDefinitionVersion } from '../definitions/resolve';
 import { sendCommand } from '../instance/send';
 import { defineProcedure, type Services } from '../types';
@@ -41,14 +42,22 @@ export const instanceMove = defineProcedure({
  * The version `toVersion` of the instance's definition code, pinned by value for its migrate Update (one place
  * for every sender of that Update). Refused: no such instance (404), no such version (400 naming `to_version`).
  */
-export async function migrationTarget(services: Pick<Services, 'db' | 'definitions'>, organizationId: string, instanceId: string, toVersion: number): Promise<PinnedDefinition> {
+export async function migrationTarget(
+  services: Pick<Services, 'db' | 'definitions'>,
+  organizationId: string,
+  instanceId: string,
+  toVersion: number,
+): Promise<{ definition: PinnedDefinition; calendars?: PinnedCalendars }> {
   const instance = await services.db.withOrg(organizationId, (sql) => findInstanceAnswer(sql, organizationId, instanceId));
   if (!instance) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: instanceId });
   const definition = await resolveDefinitionVersion(services, organizationId, instance.definition_code, toVersion);
   if (!definition) {
     throw new Refusal('UNKNOWN_VERSION', `to_version: ${instance.definition_code} has no registered version ${toVersion}`, { field: 'to_version', to_version: toVersion });
   }
-  return definition;
+  // The target's task and timer calendars at their current versions; the instance keeps the versions it pinned.
+  if (!workCalendarFields(definition).size) return { definition };
+  const calendars = await services.db.withOrg(organizationId, (sql) => pinWorkCalendars(sql, organizationId, definition, Date.now()));
+  return { definition, calendars };
 }
 
 /** INSTANCE.MIGRATE: re-pins the instance to another registered version of its definition (the workflow plans and applies it). */
@@ -57,7 +66,7 @@ export const instanceMigrate = defineProcedure({
   input: migrateInput,
   async handle({ instance_id, to_version, state_map, dry_run, reason }, ctx) {
     const org = ctx.caller.organizationId;
-    const definition = await migrationTarget(ctx.services, org, instance_id, to_version);
-    return sendCommand(ctx, instance_id, migrateUpdate, { reason, to_version, state_map, dry_run, definition });
+    const target = await migrationTarget(ctx.services, org, instance_id, to_version);
+    return sendCommand(ctx, instance_id, migrateUpdate, { reason, to_version, state_map, dry_run, ...target });
   },
 });

@@ -126,8 +126,8 @@ const migrate = defineBulkOperation<z.output<typeof migrateParams>>({
   params: migrateParams,
   wouldSkip: ({ to_version }) => ({ sql: `case ${finalized} when v.definition_version = ?::int then 'MIGRATION_INVALID' end`, values: [to_version] }),
   async send(deps, org, id, { to_version, state_map, reason }, command, updateId) {
-    const definition = await migrationTarget(deps, org, id, to_version);
-    return sendInstanceUpdate(deps, org, id, migrateUpdate, { ...command, to_version, state_map, reason: reason ?? command.reason, definition }, updateId);
+    const target = await migrationTarget(deps, org, id, to_version);
+    return sendInstanceUpdate(deps, org, id, migrateUpdate, { ...command, to_version, state_map, reason: reason ?? command.reason, ...target }, updateId);
   },
 });
 

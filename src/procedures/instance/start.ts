@@ -11,7 +11,7 @@ import { instanceStaticDetails, instanceSummary } from '../../temporal/instanceM
 import type { instanceWorkflow } from '../../workflows/instance';
 import { chooseStartState } from '../../workflows/machine';
 import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
-import { pinCalendar } from '../../calendars/pin';
+import { pinCalendar, pinWorkCalendars, workCalendarFields } from '../../calendars/pin';
 import { resolveDefinition } from '../definitions/resolve';
 import { uuidFromKey } from '../idempotency';
 import { defineProcedure } from '../types';
@@ -52,11 +52,18 @@ export const start = defineProcedure({
     }
     const begin = chooseStartState(definition, input.initial_state, caller.roles);
     if (!begin.ok) throw new Refusal(begin.code, begin.message, begin.details);
-    // The SLA's calendar, pinned at its current version: a later version applies only through a recalculation.
-    const calendar =
-      definition.sla_calendar && definition.sla_hours !== undefined
-        ? await services.db.withOrg(org, (sql) => pinCalendar(sql, org, definition.sla_calendar!, Date.now(), 'sla_calendar'))
-        : undefined;
+    // The calendars, pinned at their current versions: a later version applies only through a recalculation.
+    const slaCalendar = definition.sla_hours !== undefined ? definition.sla_calendar : undefined;
+    const { calendar, calendars } =
+      slaCalendar || workCalendarFields(definition).size
+        ? await services.db.withOrg(org, async (sql) => {
+            const now = Date.now();
+            return {
+              calendar: slaCalendar ? await pinCalendar(sql, org, slaCalendar, now, 'sla_calendar') : undefined,
+              calendars: await pinWorkCalendars(sql, org, definition, now),
+            };
+          })
+        : { calendar: undefined, calendars: {} };
     const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     const workflowId = instanceWorkflowId(org, instanceId);
     const metadata = { organizationId: org, instanceId, definition, subjectRef: input.subject_ref ?? null, correlationId };
@@ -82,6 +89,7 @@ export const start = defineProcedure({
               historyLimit: services.config.HERA_HISTORY_LIMIT,
               operationsTeam: services.config.HERA_OPERATIONS_TEAM,
               ...(calendar ? { calendar } : {}),
+              ...(Object.keys(calendars).length ? { calendars } : {}),
             },
           ],
           // What the Temporal UI lists and shows the instance by.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pinnedVersions, type SlaCalendarRow, withWorkingHoursLeft } from '../../calendars/slaWorkingTime';
+import { pinnedVersions, type SlaCalendarRow, type TaskCalendarRow, withTaskWorkingHoursLeft, withWorkingHoursLeft } from '../../calendars/slaWorkingTime';
 import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, orgMetrics, taskSorts } from '../../db/queries/readModels';
 import { Refusal } from '../../errors';
 import { decodeCursor, pageAnswer, pageInput, queryBoolean, sortInput } from '../pagination';
@@ -24,12 +24,13 @@ export const instanceGet = defineProcedure({
     return services.db.withOrg(org, async (sql) => {
       const row = await getInstance(sql, org, input.instance_id);
       if (!row) throw new Refusal('INSTANCE_NOT_FOUND', 'no such instance', { instance_id: input.instance_id });
-      const [instance] = await withWorkingHoursLeft([row as typeof row & SlaCalendarRow], pinnedVersions(sql, org), Date.now());
+      const now = Date.now();
+      const [instance] = await withWorkingHoursLeft([row as typeof row & SlaCalendarRow], pinnedVersions(sql, org), now);
       const children = await instanceChildren(sql, org, input.instance_id, input.steps_limit);
       return {
         instance,
         ...(input.include_steps ? { steps: children.steps } : {}),
-        ...(input.include_tasks ? { tasks: children.tasks } : {}),
+        ...(input.include_tasks ? { tasks: await withTaskWorkingHoursLeft(sql, org, children.tasks as TaskCalendarRow[], now) } : {}),
         ...(input.include_timers ? { timers: children.timers } : {}),
         ...(input.include_effects ? { effects: children.effects } : {}),
       };
@@ -72,8 +73,9 @@ export const tasksList = defineProcedure({
     const org = caller.organizationId;
     const sort = `${input.sort_by}:${input.sort_order}`;
     const after = decodeCursor(input.cursor, sort, 'timestamp');
-    const page = await services.db.withOrg(org, (sql) =>
-      listTasks(
+    const now = new Date();
+    const page = await services.db.withOrg(org, async (sql) => {
+      const listed = await listTasks(
         sql,
         org,
         {
@@ -82,7 +84,7 @@ export const tasksList = defineProcedure({
           assigneeRole: input.assignee_role,
           assigneeUserId: input.assignee_user_id,
           priority: input.priority,
-          overdueAt: input.overdue ? new Date().toISOString() : undefined,
+          overdueAt: input.overdue ? now.toISOString() : undefined,
           createdAfter: input.created_after,
           createdBefore: input.created_before,
           completedAfter: input.completed_after,
@@ -91,8 +93,9 @@ export const tasksList = defineProcedure({
         { by: input.sort_by, order: input.sort_order },
         input.limit,
         after,
-      ),
-    );
+      );
+      return { ...listed, rows: await withTaskWorkingHoursLeft(sql, org, listed.rows as unknown as TaskCalendarRow[], now.getTime()) };
+    });
     return pageAnswer('tasks', page, input.limit, sort);
   },
 });
@@ -103,7 +106,10 @@ export const taskGet = defineProcedure({
   input: z.strictObject({ task_id: z.guid() }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
-    const task = await services.db.withOrg(org, (sql) => getTask(sql, org, input.task_id));
+    const task = await services.db.withOrg(org, async (sql) => {
+      const row = await getTask(sql, org, input.task_id);
+      return row && (await withTaskWorkingHoursLeft(sql, org, [row as typeof row & TaskCalendarRow], Date.now()))[0];
+    });
     if (!task) throw new Refusal('TASK_NOT_FOUND', 'no such task', { task_id: input.task_id });
     return { task };
   },

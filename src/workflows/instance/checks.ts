@@ -140,7 +140,7 @@ export function cancelChoice(state: InstanceState, request: TimerCancelRequest):
 
 /** What a timer does when it fires, any of these in this order. */
 export interface TimerAction {
-  create_task?: Omit<TaskCreateRequest, 'actor' | 'body'> & { due_in?: string };
+  create_task?: Omit<TaskCreateRequest, 'actor' | 'body'> & { due_in?: string; calendar?: string };
   escalate_tasks?: boolean;
   effect?: string | { code: string; with: Record<string, unknown> };
   advance_to?: string;

@@ -11,8 +11,8 @@ export type TimerActivities = Pick<HeraActivities, 'recordTimers' | 'moveTimerFr
 export type TaskActivities = Pick<HeraActivities, 'saveTasks'>;
 /** Questions to the organization's directory (who manages whom, does a team exist). */
 export type DirectoryActivities = Pick<HeraActivities, 'managerOf' | 'directoryHas'>;
-/** The SLA's calendar as it is now, for a recalculation to re-pin. */
-export type CalendarActivities = Pick<HeraActivities, 'pinCurrentCalendar'>;
+/** The calendars as they are now, for a recalculation to re-pin. */
+export type CalendarActivities = Pick<HeraActivities, 'pinCurrentCalendar' | 'pinCurrentCalendars'>;
 /** Bookkeeping of effects: a failed one settled, a step's failed ones read, reopened and cleared on retry. */
 export type EffectRecordActivities = Pick<HeraActivities, 'settleFailedEffect' | 'failedEffects' | 'reopenEffect' | 'clearFailedEffect'>;
 /** Running an effect: the definition's retry policy applies. */

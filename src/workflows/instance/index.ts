@@ -44,7 +44,7 @@ async function createRecord(ctx: InstanceContext): Promise<void> {
   const { snapshot } = state;
   state.announce(input);
   const startedMs = Date.parse(snapshot.created_at);
-  const { timersSet, tasksCreated } = state.active ? onEnter(ctx.definition, snapshot.instance_id, snapshot.current_state, startedMs) : { timersSet: [], tasksCreated: [] };
+  const { timersSet, tasksCreated } = state.active ? onEnter(ctx.definition, snapshot.instance_id, snapshot.current_state, startedMs, state.workCalendar) : { timersSet: [], tasksCreated: [] };
   await ctx.acts.records.createInstanceRecord.executeWithOptions({ summary: `persist start in ${snapshot.current_state}` }, [{
     snapshot,
     stepId: uuid4(),

@@ -34,6 +34,6 @@ export async function migrate(ctx: InstanceContext, request: MigrateRequest): Pr
   );
   state.cancelTimers(timers, at, reason);
   state.addTasks(tasks);
-  state.repin(request.definition, to_state, at);
+  state.repin(request.definition, to_state, at, request.calendars);
   return { instance_id: instanceId, dry_run: false, migrated_at: at, ...plan };
 }

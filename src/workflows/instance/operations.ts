@@ -124,12 +124,16 @@ export async function recalculateSla(ctx: InstanceContext, sent: SlaRecalcReques
   const onCalendar = calendar ? { calendar, sla: calendarSla(calendar, createdMs, durationMs, state.pause.workingMs ?? 0) } : undefined;
   const newSla = onCalendar?.sla.sla_at ?? iso(createdMs + hours * 3_600_000 + state.pause.totalMs);
   state.setSla(newSla, durationMs, onCalendar);
+  // The tasks' and timers' calendars too: tasks and timers set from now on count in their current versions.
+  const codes = state.workCalendarCodes;
+  if (codes.length) state.pinCalendars(await ctx.acts.calendars.pinCurrentCalendars({ organizationId: ctx.organizationId, codes }), true);
+  const workVersions = Object.fromEntries(codes.map((code) => [code, state.workCalendar(code)!.version]));
   const pauseHours = state.pause.totalMs / 3_600_000;
   const at = await recordNote(
     ctx,
     'SLA_RECALC',
     request,
-    { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours, ...(state.calendar ? { calendar_version: state.calendar.version } : {}) },
+    { previous_sla: previous, new_sla: newSla, pause_time_hours: pauseHours, sla_hours: hours, ...(state.calendar ? { calendar_version: state.calendar.version } : {}), ...(codes.length ? { work_calendar_versions: workVersions } : {}) },
     {
       sla_at: newSla,
       sla_recalc_at: iso(Date.now()),

@@ -1,17 +1,36 @@
-import { uuid4 } from '@temporalio/workflow';
+import { log, uuid4 } from '@temporalio/workflow';
 import type { TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
 import type { PinnedDefinition } from '../../definitions/schema';
 import { defaultTaskSlaMs, iso, isTerminal, slaDeadline, timerDelayMs } from '../machine';
-import type { InstanceInput, InstanceSnapshot, TaskCreateRequest } from '../messages';
+import type { InstanceInput, InstanceSnapshot, PinnedCalendar, TaskCreateRequest } from '../messages';
 import { nextOverdueCheck } from '../sla';
+import { addWorking } from '../slaCalendar';
 
 /** The records an instance creates: its header, timers and tasks (ids from the workflow's deterministic `uuid4`). */
 
-export type NewTask = Omit<TaskCreateRequest, 'actor'>;
+/** A task to record; `calendar`: the one its due time was counted in. */
+export type NewTask = Omit<TaskCreateRequest, 'actor'> & { calendar?: PinnedCalendar };
 
-export function newTimer(instanceId: string, fields: Pick<TimerRecord, 'name' | 'fire_at' | 'on_fire' | 'source' | 'on_enter'>, nowMs: number): TimerRecord {
-  return { timer_id: uuid4(), instance_id: instanceId, ...fields, status: 'PENDING', set_at: iso(nowMs) };
+/** The pinned calendar a definition's task or timer names (`calendar`), by code. */
+export type CalendarLookup = (code: string | undefined) => PinnedCalendar | undefined;
+
+/** The calendar `code` names, when the instance pinned it; a code it lacks counts wall-clock time, logged. */
+function calendarNamed(calendars: CalendarLookup, code: string | undefined): PinnedCalendar | undefined {
+  const calendar = calendars(code);
+  if (code !== undefined && !calendar) log.warn('a calendar the instance did not pin counts in wall-clock time', { calendar: code });
+  return calendar;
+}
+
+const calendarFields = (calendar: PinnedCalendar | undefined) => (calendar ? { calendar: calendar.code, calendar_version: calendar.version } : {});
+
+export function newTimer(
+  instanceId: string,
+  fields: Pick<TimerRecord, 'name' | 'fire_at' | 'on_fire' | 'source' | 'on_enter'>,
+  nowMs: number,
+  calendar?: PinnedCalendar,
+): TimerRecord {
+  return { timer_id: uuid4(), instance_id: instanceId, ...fields, status: 'PENDING', set_at: iso(nowMs), ...calendarFields(calendar) };
 }
 
 export function newTask(instanceId: string, request: NewTask, nowMs: number): TaskRecord {
@@ -39,14 +58,26 @@ export function newTask(instanceId: string, request: NewTask, nowMs: number): Ta
     escalation_history: [],
     overdue_level: 0,
     overdue_check_at: nextOverdueCheck(dueAt, 0),
+    ...calendarFields(dueAt ? request.calendar : undefined),
   };
 }
 
 /** Open tasks closed by an operator's cancel, move or migration: CANCELLED, no longer due for overdue checks. */
 export const cancelledTasks = (tasks: TaskRecord[], at: string): TaskRecord[] => tasks.map((t) => ({ ...t, state: 'CANCELLED', cancelled_at: at, overdue_check_at: null }));
 
+/** `delayMs` after `nowMs`, in the calendar's working time when there is one. */
+const after = (nowMs: number, delayMs: number, calendar: PinnedCalendar | undefined) => (calendar ? addWorking(calendar, nowMs, delayMs) : nowMs + delayMs);
+
 /** A due time `due_in` (an ISO-8601 duration) from now, as definitions and timer actions give it. */
-export const dueIn = (due_in: string | undefined, nowMs: number) => (due_in ? iso(nowMs + timerDelayMs({ duration: due_in })) : undefined);
+export const dueIn = (due_in: string | undefined, nowMs: number, calendar?: PinnedCalendar) =>
+  due_in ? iso(after(nowMs, timerDelayMs({ duration: due_in }), calendar)) : undefined;
+
+/** A definition's task template (a state's, or a timer's `create_task`) as a task to record, due in its calendar's working time. */
+export function templateTask(template: { title: string; assignee_role?: string; assignee_user_id?: string; due_in?: string; priority: TaskRecord['priority']; calendar?: string }, nowMs: number, calendars: CalendarLookup): NewTask {
+  const { title, assignee_role, assignee_user_id, due_in, priority } = template;
+  const calendar = calendarNamed(calendars, template.calendar);
+  return { title, body: '', assignee_role, assignee_user_id, due_at: dueIn(due_in, nowMs, calendar), priority, ...(calendar ? { calendar } : {}) };
+}
 
 /** What a state sets up when entered. */
 export interface Entered {
@@ -63,16 +94,16 @@ export interface StateEntry extends Entered {
   cancelled: TimerRecord[];
 }
 
-/** What entering `entered` sets up: the definition's timers for that state, then its tasks. */
-export function onEnter(definition: PinnedDefinition, instanceId: string, entered: string, nowMs: number): Entered {
+/** What entering `entered` sets up: the definition's timers for that state, then its tasks (on their calendars' working time). */
+export function onEnter(definition: PinnedDefinition, instanceId: string, entered: string, nowMs: number, calendars: CalendarLookup): Entered {
   const timersSet = definition.timers
     .filter((t) => t.on_enter === entered)
-    .map((t) => newTimer(instanceId, { name: t.name, fire_at: iso(nowMs + timerDelayMs(t)), on_fire: t.on_fire, source: 'definition', on_enter: entered }, nowMs));
-  const tasksCreated = definition.tasks
-    .filter((t) => t.on_enter === entered)
-    .map((t) =>
-      newTask(instanceId, { title: t.title, body: '', assignee_role: t.assignee_role, assignee_user_id: t.assignee_user_id, due_at: dueIn(t.due_in, nowMs), priority: t.priority }, nowMs),
-    );
+    .map((t) => {
+      const calendar = calendarNamed(calendars, t.calendar);
+      const fields = { name: t.name, fire_at: iso(after(nowMs, timerDelayMs(t), calendar)), on_fire: t.on_fire, source: 'definition' as const, on_enter: entered };
+      return newTimer(instanceId, fields, nowMs, calendar);
+    });
+  const tasksCreated = definition.tasks.filter((t) => t.on_enter === entered).map((t) => newTask(instanceId, templateTask(t, nowMs, calendars), nowMs));
   return { timersSet, tasksCreated };
 }
 

@@ -3,10 +3,10 @@ import type { PinnedDefinition } from '../../definitions/schema';
 import { taskClosed, type TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
 import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
-import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState, PinnedCalendar } from '../messages';
+import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState, PinnedCalendar, PinnedCalendars } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, nextSlaCheck, type SlaClock, type SlaDecision } from '../sla';
-import { afterPause, calendarSla, type CalendarSla } from '../slaCalendar';
+import { addWorking, afterPause, calendarSla, workingBetween, type CalendarSla } from '../slaCalendar';
 import { currentDetails } from './details';
 import { newSnapshot, type StateEntry } from './records';
 
@@ -37,6 +37,8 @@ export class InstanceState {
   private pinned: PinnedDefinition;
   /** The calendar the SLA counts in (pinned at START, re-pinned by a recalculation); null: wall-clock hours. */
   private slaCalendar: PinnedCalendar | null;
+  /** The calendars its tasks and timers count in, by code. */
+  private workCalendars: PinnedCalendars;
   private wake = false;
 
   private constructor(carried: CarriedState & { definition: PinnedDefinition }, created: boolean) {
@@ -53,6 +55,7 @@ export class InstanceState {
     this.slaDurationMs = carried.slaDurationMs ?? null;
     this.pinned = carried.definition;
     this.slaCalendar = carried.calendar ?? null;
+    this.workCalendars = carried.calendars ?? {};
   }
 
   /** A new instance in `state`, started now. */
@@ -65,7 +68,10 @@ export class InstanceState {
       Object.assign(snapshot, { sla_calendar: calendar.code, sla_calendar_version: calendar.version, ...calendarSla(calendar, startedMs, durationMs) });
     }
     const fresh = { snapshot, createdAnswer: { ...snapshot }, createdReplies: 0, lineCount: 1, stateEnteredAt: startedMs, timers: [], tasks: [], answers: [] };
-    return new InstanceState({ ...fresh, slaDurationMs: durationMs, definition: input.definition, calendar: calendar && durationMs !== null ? calendar : undefined }, false);
+    return new InstanceState(
+      { ...fresh, slaDurationMs: durationMs, definition: input.definition, calendar: calendar && durationMs !== null ? calendar : undefined, calendars: input.calendars },
+      false,
+    );
   }
 
   /**
@@ -92,12 +98,26 @@ export class InstanceState {
       slaDurationMs: this.slaDurationMs,
       definition: this.pinned,
       ...(this.slaCalendar ? { calendar: this.slaCalendar } : {}),
+      ...(Object.keys(this.workCalendars).length ? { calendars: this.workCalendars } : {}),
     };
   }
 
   /** The calendar the SLA counts in, if any. */
   get calendar(): PinnedCalendar | null {
     return this.slaCalendar;
+  }
+
+  /** The pinned calendar a task or timer names; none named (or none pinned): wall-clock time. */
+  readonly workCalendar = (code: string | undefined): PinnedCalendar | undefined => (code !== undefined ? this.workCalendars[code] : undefined);
+
+  /** The codes of the tasks' and timers' calendars, for a recalculation to re-pin. */
+  get workCalendarCodes(): string[] {
+    return Object.keys(this.workCalendars);
+  }
+
+  /** Calendars pinned anew (a recalculation: every one given replaces its pin) or added (a migration: only codes not pinned yet). */
+  pinCalendars(calendars: PinnedCalendars, replace: boolean): void {
+    this.workCalendars = replace ? { ...this.workCalendars, ...calendars } : { ...calendars, ...this.workCalendars };
   }
 
   /** The definition the instance follows: the one it started with, or the one a migration pinned. */
@@ -246,8 +266,9 @@ export class InstanceState {
   }
 
   /** Re-pinned by a migration to another version of its definition, in `state` (the current one, or its new name). */
-  repin(definition: PinnedDefinition, state: string, at: string): void {
+  repin(definition: PinnedDefinition, state: string, at: string, calendars: PinnedCalendars = {}): void {
     this.pinned = definition;
+    this.pinCalendars(calendars, false);
     Object.assign(this.snapshot, { definition_version: definition.version, current_state: state, updated_at: at });
     upsertSearchAttributes([{ key: heraState, value: state }, { key: heraDefinitionVersion, value: definition.version }]);
     upsertMemo({ definition_version: definition.version });
@@ -270,13 +291,14 @@ export class InstanceState {
     const pausedMs = nowMs - pausedAtMs;
     const rearmed = this.pendingTimers().map((t) => {
       const armedAt = Math.max(pausedAtMs, t.set_at ? Date.parse(t.set_at) : pausedAtMs);
-      t.fire_at = iso(Date.parse(t.fire_at) + (nowMs - armedAt));
+      t.fire_at = this.movedByPause(t.calendar, t.fire_at, armedAt, nowMs);
       return { timer_id: t.timer_id, name: t.name, fire_at: t.fire_at };
     });
     const tasksMoved = this.openTasks().map((t) => {
-      const shift = nowMs - Math.max(pausedAtMs, Date.parse(t.created_at));
-      const due = t.due_at ? iso(Date.parse(t.due_at) + shift) : null;
-      return Object.assign(t, { due_at: due, sla_at: iso(Date.parse(t.sla_at) + shift), overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
+      const from = Math.max(pausedAtMs, Date.parse(t.created_at));
+      const due = t.due_at ? this.movedByPause(t.calendar, t.due_at, from, nowMs) : null;
+      const slaAt = t.calendar && due ? due : iso(Date.parse(t.sla_at) + nowMs - from);
+      return Object.assign(t, { due_at: due, sla_at: slaAt, overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
     });
     Object.assign(this.pause, { pausedAtMs: null, reason: null, by: null, totalMs: this.pause.totalMs + pausedMs });
     const { sla_at, sla_warnings_at } = this.snapshot;
@@ -294,6 +316,17 @@ export class InstanceState {
     this.wake = true;
     upsertSearchAttributes([{ key: heraPaused, value: false }, ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : [])]);
     return { pausedMs, ...(pausedWorkingMs !== undefined ? { pausedWorkingMs } : {}), rearmed, tasksMoved };
+  }
+
+  /**
+   * A moment `at` after a pause from `fromMs` to `nowMs`: on a calendar it keeps the working time it had left
+   * (once past, the wall-clock time, as its overdue levels count); otherwise it moves by the paused time.
+   */
+  private movedByPause(code: string | undefined, at: string, fromMs: number, nowMs: number): string {
+    const atMs = Date.parse(at);
+    const calendar = this.workCalendar(code);
+    if (!calendar || atMs <= fromMs) return iso(atMs + nowMs - fromMs);
+    return iso(addWorking(calendar, nowMs, workingBetween(calendar, fromMs, atMs)));
   }
 
   setOwner(owner: { owner_team: string | null; owner_user_id: string | null }): void {

@@ -6,7 +6,7 @@ import type { TimerAnswer, TimerCancelAnswer, TimerCancelRequest, TimerCommand, 
 import { cancelChoice, fireCheck, refusalOf, refuse, requirePending, requireUniqueTimerName, setTimerCheck, timerActor, type TimerAction } from './checks';
 import type { InstanceContext } from './context';
 import { refOf, runEffect } from './effects';
-import { dueIn, newTimer } from './records';
+import { newTimer, templateTask } from './records';
 import { addTask, escalateOpenTasks } from './tasks';
 import { advance } from './transitions';
 
@@ -99,8 +99,7 @@ async function runTimerAction(ctx: InstanceContext, timer: TimerRecord, actor: A
   const action = timer.on_fire as TimerAction;
   const result: Record<string, unknown> = {};
   if (action.create_task) {
-    const { due_in, ...template } = action.create_task;
-    const task = await addTask(ctx, { ...template, body: '', due_at: dueIn(due_in, Date.now()) }, actor);
+    const task = await addTask(ctx, templateTask(action.create_task, Date.now(), state.workCalendar), actor);
     result.task_created = task.task_id;
   }
   if (action.escalate_tasks) result.tasks_escalated = await escalateOpenTasks(ctx, `timer ${timer.name}`, actor);

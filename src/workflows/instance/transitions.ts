@@ -12,7 +12,7 @@ import { onEnter, type StateEntry } from './records';
  */
 export function stateChange({ definition, state }: InstanceContext, to: string, nowMs: number): StateEntry {
   const status = isTerminal(definition, to) ? 'completed' : 'active';
-  const entered = status === 'active' ? onEnter(definition, state.snapshot.instance_id, to, nowMs) : { timersSet: [], tasksCreated: [] };
+  const entered = status === 'active' ? onEnter(definition, state.snapshot.instance_id, to, nowMs, state.workCalendar) : { timersSet: [], tasksCreated: [] };
   return { to, status, at: iso(nowMs), nowMs, cancelled: state.pendingTimers(), ...entered };
 }
 

@@ -95,6 +95,9 @@ export function memoryActivities(directory: Directory = {}) {
     async pinCurrentCalendar() {
       return null;
     },
+    async pinCurrentCalendars() {
+      return {};
+    },
     async executeEffect(run) {
       record('executeEffect', run);
       if (!effectRuns.has(run.effectId)) effectRuns.set(run.effectId, { instanceId: run.instanceId, params: run.params });

@@ -71,6 +71,8 @@ const envSchema = z.object({
   HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
   /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */
   HERA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** When set, `hera worker` has the Temporal SDK serve its own metrics (task latencies, polls, requests) on this port. */
+  HERA_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** How long a command waits for its instance workflow to answer before 503 (e.g. no worker is polling). */
   HERA_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** How long `hera api` and `hera worker` drain on SIGTERM/SIGINT (requests, running activities) before exiting anyway (non-zero). */

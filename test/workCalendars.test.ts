@@ -39,7 +39,8 @@ afterAll(() => h.close());
 
 const start = async (code = 'CAL_TASKS') => h.request('POST', '/api/v1/workflows', { token: admin.token, body: { definition_code: code } });
 const instance = async (id: string) => (await h.request('GET', `/api/v1/workflows/${id}`, { token: admin.token })).body;
-const taskNamed = (tasks: Array<Record<string, unknown>>, title: string) => tasks.find((t) => t.title === title)!;
+type TaskRow = Record<string, unknown> & { title: string; due_at: string };
+const taskNamed = (tasks: TaskRow[], title: string) => tasks.find((t) => t.title === title)!;
 
 test("a task's due_in and a timer's delay count in their calendar's working time; the tasks show it and the working hours left", async () => {
   const started = await start();

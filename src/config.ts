@@ -69,6 +69,8 @@ const envSchema = z.object({
   HERA_BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** The team told of an SLA breach six hours on and of tasks four hours overdue. */
   HERA_OPERATIONS_TEAM: z.string().min(1).default('operations'),
+  /** How long the API's business gauges on /metrics keep the numbers they read (each scrape within it reads nothing). */
+  HERA_METRICS_CACHE_TTL: duration.default('10s'),
   /** When set, `hera worker` serves /metrics (the sweep's counters among them) on this port. */
   HERA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** When set, `hera worker` has the Temporal SDK serve its own metrics (task latencies, polls, requests) on this port. */

@@ -5,7 +5,7 @@ import { openApiDocument } from './api/openapi';
 import { createTokenVerifier } from './auth/jwt';
 import { createOrganizationGate } from './auth/organizationGate';
 import { tokenKeys } from './auth/secret';
-import type { Config } from './config';
+import { durationMs, type Config } from './config';
 import { dbOptions, openDb } from './db/pool';
 import { insertAuditEvent } from './db/queries/audit';
 import { organizationStatus } from './db/queries/organizations';
@@ -19,6 +19,7 @@ import { createRunner, type RunProcedure } from './procedures/runner';
 import type { Services } from './procedures/types';
 import { createRoleDirectory } from './directory/roles';
 import { connectClient } from './temporal/connection';
+import { cachedNumbers, provideWorkflowNumbers, readOrganizationNumbers } from './workflowGauges';
 
 export interface System {
   services: Services;
@@ -46,12 +47,16 @@ export async function openSystem(config: Config, databaseUrl: string): Promise<S
     audit: (org, event) => db.withOrg(org, (sql) => insertAuditEvent(sql, org, event)),
   };
   const withdrawSweepHealth = provideSweepHealth(() => readSweepHealth(services));
+  const withdrawWorkflowNumbers = provideWorkflowNumbers(
+    cachedNumbers((nowMs) => readOrganizationNumbers(db, nowMs), durationMs(config.HERA_METRICS_CACHE_TTL)),
+  );
   return {
     services,
     contracts,
     runProcedure: createRunner(services, contracts, implementations),
     close: async () => {
       withdrawSweepHealth();
+      withdrawWorkflowNumbers();
       await temporal.connection.close();
       await db.close();
     },

@@ -26,3 +26,9 @@ export async function organizationStatus(sql: Sql, organizationId: string): Prom
   const { rows } = await sql.query<{ status: string | null }>('select status from core_organizations where id = $1', [organizationId]);
   return rows[0];
 }
+
+/** The organization's code (run inside its withOrg). */
+export async function organizationCode(sql: Sql, organizationId: string): Promise<string> {
+  const { rows } = await sql.query<{ organization_code: string }>('select organization_code from core_organizations where id = $1', [organizationId]);
+  return rows[0].organization_code;
+}

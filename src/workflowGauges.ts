@@ -37,12 +37,6 @@ export async function readOrganizationNumbers(db: Db, nowMs: number): Promise<Or
   return all;
 }
 
-const collectErrors = new Counter({
-  name: 'hera_metrics_collect_errors_total',
-  help: 'Collections of the business gauges that failed (the gauges kept their last numbers)',
-  registers: [registry],
-});
-
 /**
  * `read`, at most once per `ttlMs` however often Prometheus scrapes (concurrent scrapes share one reading). A
  * failed reading keeps the last numbers, is counted, and is tried again only after `ttlMs`.
@@ -75,6 +69,19 @@ export function cachedNumbers(read: (nowMs: number) => Promise<OrganizationNumbe
 /** Open systems that can read the numbers; the newest answers (tests open several in one process). */
 const sources: Array<() => Promise<OrganizationNumbers[] | undefined>> = [];
 
+/** The newest source's numbers (undefined without one: a worker has none). */
+const current = () => sources.at(-1)?.() ?? Promise.resolve(undefined);
+
+const collectErrors = new Counter({
+  name: 'hera_metrics_collect_errors_total',
+  help: 'Collections of the business gauges that failed (the gauges kept their last numbers)',
+  registers: [registry],
+  // Waits for the scrape's collection (the one the gauges share), so a failure shows in the same scrape.
+  async collect() {
+    await current();
+  },
+});
+
 /** Where the business gauges read from at scrape time; answers how to withdraw it. */
 export function provideWorkflowNumbers(source: () => Promise<OrganizationNumbers[] | undefined>): () => void {
   sources.push(source);
@@ -97,7 +104,7 @@ function businessGauge<L extends string>(
     labelNames: ['organization', ...labelNames],
     registers: [registry],
     async collect() {
-      const all = await sources.at(-1)?.();
+      const all = await current();
       this.reset();
       for (const { organization, numbers } of all ?? []) {
         for (const [labels, value] of samples(numbers)) this.set({ organization, ...labels } as Record<'organization' | L, string>, value);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dbOptions, openDb } from '../src/db/pool';
 import type { Organization } from '../src/db/queries/organizations';
 import { cachedNumbers, provideWorkflowNumbers, readOrganizationNumbers } from '../src/workflowGauges';
-import { eventually } from './support/eventually';
+import { eventually, until } from './support/eventually';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { scrape, valueOf, type Exposition } from './support/prometheus';
 
@@ -64,8 +64,8 @@ function gaugesFor(m: any): Record<string, number> {
 }
 
 /**
- * Organization A: instances in several states, one completed by a transition, one paused, one past its SLA of a
- * second (breached on time by its own timer), a task for a role and one for a person, one of them overdue.
+ * Organization A: instances in several states, one completed by a transition, two paused, three past their SLA of
+ * a second (breached on time by their own timers), a task for a role (overdue, so escalated) and one for a person.
  * Organization B: one instance, counted apart.
  */
 async function populate(): Promise<void> {
@@ -74,17 +74,24 @@ async function populate(): Promise<void> {
     body: { code: 'SECOND_SLA', sla_hours: 1 / 3600, states: ['OPEN', 'DONE'], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'] }] },
   })).status).toBe(201);
   const active: string[] = [];
-  for (let i = 0; i < 4; i += 1) active.push((await start(adminA, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' })).instance_id);
-  await start(adminA, { definition_code: 'TEST_ADMIN_WORKFLOW' });
+  for (let i = 0; i < 5; i += 1) active.push((await start(adminA, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' })).instance_id);
+  for (let i = 0; i < 2; i += 1) await start(adminA, { definition_code: 'TEST_ADMIN_WORKFLOW' });
   await start(adminA, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'COMPLETED' });
-  await start(adminA, { definition_code: 'SECOND_SLA' });
+  for (let i = 0; i < 3; i += 1) await start(adminA, { definition_code: 'SECOND_SLA' });
   await post(adminA, `/api/v1/workflows/${active[0]}/advance`, { to_state: 'COMPLETED' });
-  await post(adminA, `/api/v1/workflows/${active[1]}/pause`);
-  const dueSoon = new Date(Date.now() + 1500).toISOString();
-  await post(adminA, `/api/v1/workflows/${active[2]}/tasks`, { title: 'Check', assignee_role: 'manager', priority: 'high', due_at: dueSoon });
+  for (const id of [active[1], active[4]]) await post(adminA, `/api/v1/workflows/${id}/pause`);
+  const dueAt = Date.now() + 1000;
+  await post(adminA, `/api/v1/workflows/${active[2]}/tasks`, { title: 'Check', assignee_role: 'manager', priority: 'high', due_at: new Date(dueAt).toISOString() });
   await post(adminA, `/api/v1/workflows/${active[3]}/tasks`, { title: 'Sign', assignee_user_id: randomUUID(), priority: 'low' });
   await start(adminB, { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' });
-  await eventually(async () => expect(await metricsOf(adminA)).toMatchObject({ overdue_instances: 1, tasks_overdue: 1 }), 30_000, 250);
+  // A task counts as overdue once its first overdue level is recorded, an hour past due: a sweep as of then records it.
+  await until(dueAt);
+  await h.system.services.temporal.workflow.execute('sweepWorkflow', {
+    workflowId: `gauges-sweep-${randomUUID()}`,
+    taskQueue: h.env.taskQueue,
+    args: [{ trigger: 'api', organization_filter: [orgA.id], as_of: new Date(dueAt + 61 * 60_000).toISOString() }],
+  });
+  await eventually(async () => expect(await metricsOf(adminA)).toMatchObject({ overdue_instances: 3, tasks_overdue: 1 }), 30_000, 250);
 }
 
 test('the API’s /metrics shows, per organization, the counts GET /api/v1/metrics/workflows answers it, with no label of an instance', async () => {
@@ -95,14 +102,15 @@ test('the API’s /metrics shows, per organization, the counts GET /api/v1/metri
   expect(gaugesFor(await metricsOf(adminB))).toEqual(gaugesFor(b));
 
   expect(gaugesOf(exposition, orgA.code)).toEqual(gaugesFor(a));
+  // Each number told apart from the others, so no gauge can show another's.
   expect(gaugesOf(exposition, orgA.code)).toMatchObject({
-    'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=ACTIVE,status=active}': 3,
+    'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=ACTIVE,status=active}': 4,
     'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=COMPLETED,status=completed}': 2,
-    'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=DRAFT,status=active}': 1,
-    'hera_instances{definition=SECOND_SLA,state=OPEN,status=active}': 1,
-    'hera_instances_paused{}': 1,
-    'hera_sla_overdue{}': 1,
-    'hera_tasks_open{priority=high,role=manager}': 1,
+    'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=DRAFT,status=active}': 2,
+    'hera_instances{definition=SECOND_SLA,state=OPEN,status=active}': 3,
+    'hera_instances_paused{}': 2,
+    'hera_sla_overdue{}': 3,
+    'hera_sla_at_risk{}': 4,
     'hera_tasks_open{priority=low,role=}': 1,
     'hera_tasks_overdue{}': 1,
     'hera_effects_failed{}': 0,
@@ -141,7 +149,7 @@ test('a database that fails leaves /metrics answering with the last numbers and 
   const withdraw = provideWorkflowNumbers(cachedNumbers((nowMs) => readOrganizationNumbers(db, nowMs), 0));
   try {
     const before = await scrape(metricsUrl());
-    expect(gaugesOf(before, orgA.code)).toMatchObject({ 'hera_instances{definition=TEST_ADMIN_WORKFLOW,state=ACTIVE,status=active}': 3 });
+    expect(gaugesOf(before, orgA.code)).toEqual(gaugesFor(await metricsOf(adminA)));
     await db.close();
     const res = await fetch(metricsUrl());
     expect(res.status).toBe(200);

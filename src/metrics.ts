@@ -12,18 +12,21 @@ export const httpDuration = new Histogram({
   registers: [registry],
 });
 
-/** What the SLA sweep changed, by job: counted where the change was made (the worker running the sweep). */
+/**
+ * What the SLA sweep changed, by its job: counted where the change was made (the worker running the sweep). The label
+ * is `sweep_job`, not `job`, which Prometheus gives every scraped series (the scrape job's name).
+ */
 export const sweepChanges = new Counter({
   name: 'hera_sweep_changes_total',
-  help: 'Changes made by the SLA sweep, by job (sla, timers, tasks) and change (warned, escalated, fired, tasks_escalated, notifications)',
-  labelNames: ['job', 'change'] as const,
+  help: 'Changes made by the SLA sweep, by sweep_job (sla, timers, tasks) and change (warned, escalated, fired, tasks_escalated, notifications)',
+  labelNames: ['sweep_job', 'change'] as const,
   registers: [registry],
 });
 
 export const sweepErrors = new Counter({
   name: 'hera_sweep_errors_total',
-  help: 'Items the SLA sweep could not handle (left for the next run), by job',
-  labelNames: ['job'] as const,
+  help: 'Items the SLA sweep could not handle (left for the next run), by sweep_job (sla, timers, tasks)',
+  labelNames: ['sweep_job'] as const,
   registers: [registry],
 });
 

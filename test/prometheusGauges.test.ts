@@ -151,6 +151,7 @@ test('a database that fails leaves /metrics answering with the last numbers and 
     const before = await scrape(metricsUrl());
     expect(gaugesOf(before, orgA.code)).toEqual(gaugesFor(await metricsOf(adminA)));
     await db.close();
+    // Two scrapes, each trying the database once.
     const res = await fetch(metricsUrl());
     expect(res.status).toBe(200);
     const after = await scrape(metricsUrl());

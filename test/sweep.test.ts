@@ -376,7 +376,7 @@ test('timers late past their grace while their worker was down are fired by the 
     expect(await statuses()).toEqual(['FIRED', 'FIRED', 'FIRED']);
     const metricsAfter = await sweepMetrics(workerMetricsUrl());
     expect(movedExceptSum(metricsBefore, metricsAfter, report.run_duration_ms)).toEqual({
-      'hera_sweep_changes_total{change=fired,job=timers}': 3,
+      'hera_sweep_changes_total{change=fired,sweep_job=timers}': 3,
       'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
       ...durationObserved(report.run_duration_ms, metricsAfter),
     });
@@ -427,7 +427,7 @@ test('an instance that does not answer within the per-item time is counted in er
     // Counted as errors where the run ran, and the run recorded with them.
     const after = await sweepMetrics(metricsUrl);
     expect(movedExceptSum(before, after, first.run_duration_ms)).toEqual({
-      'hera_sweep_errors_total{job=sla}': 2,
+      'hera_sweep_errors_total{sweep_job=sla}': 2,
       'hera_sweep_runs_total{status=COMPLETED_WITH_ERRORS,trigger=api}': 1,
       ...durationObserved(first.run_duration_ms, after),
     });
@@ -519,8 +519,8 @@ test('overdue tasks escalated at 1 h and 4 h (scenario 23): up the hierarchy, pr
   expect(first).toMatchObject({ tasks_processed: 2, tasks_escalated: 2, notifications_sent: 2 });
   const metricsAfter = await sweepMetrics(workerMetricsUrl());
   expect(movedExceptSum(metricsBefore, metricsAfter, first.run_duration_ms)).toEqual({
-    'hera_sweep_changes_total{change=tasks_escalated,job=tasks}': 2,
-    'hera_sweep_changes_total{change=notifications,job=tasks}': 2,
+    'hera_sweep_changes_total{change=tasks_escalated,sweep_job=tasks}': 2,
+    'hera_sweep_changes_total{change=notifications,sweep_job=tasks}': 2,
     'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
     ...durationObserved(first.run_duration_ms, metricsAfter),
   });
@@ -557,8 +557,8 @@ test('the run is recorded and counted, and the notifications endpoint lists the 
   // The worker's counters moved by exactly what the run changed, and the run is counted once with its duration.
   const after = await sweepMetrics(metricsUrl);
   expect(movedExceptSum(afterDryRun, after, run.run_duration_ms)).toEqual({
-    'hera_sweep_changes_total{change=escalated,job=sla}': 1,
-    'hera_sweep_changes_total{change=notifications,job=sla}': 1,
+    'hera_sweep_changes_total{change=escalated,sweep_job=sla}': 1,
+    'hera_sweep_changes_total{change=notifications,sweep_job=sla}': 1,
     'hera_sweep_runs_total{status=COMPLETED,trigger=api}': 1,
     ...durationObserved(run.run_duration_ms, after),
   });

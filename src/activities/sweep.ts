@@ -70,7 +70,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
         const handle = temporal.workflow.getHandle(instanceWorkflowId(request.organizationId, row.instance_id));
         const changed = await temporal.connection.withDeadline(Date.now() + itemTimeout, () => job.act(handle, row, request));
         addCounts(result.changed, changed);
-        for (const [change, n] of Object.entries(changed)) if (n > 0) sweepChanges.inc({ job: request.job, change }, n);
+        for (const [change, n] of Object.entries(changed)) if (n > 0) sweepChanges.inc({ sweep_job: request.job, change }, n);
       } catch (error) {
         const code = refusalFrom(error)?.code ?? (error instanceof WorkflowNotFoundError ? 'INSTANCE_NOT_RUNNING' : undefined);
         if (code) {
@@ -78,7 +78,7 @@ export function sweepActivities({ db, temporal, config }: SweepDeps) {
           return;
         }
         result.errors += 1;
-        sweepErrors.inc({ job: request.job });
+        sweepErrors.inc({ sweep_job: request.job });
         logger.warn({ job: request.job, organizationId: request.organizationId, instanceId: row.instance_id, error: String((error as Error).message ?? error) }, 'sweep item failed; the next run retries it');
       }
     });

@@ -32,6 +32,8 @@ const weights = {
   'bulk.test.ts': 40,
   'bulkRecovery.test.ts': 60,
   'calendars.test.ts': 23,
+  'prometheusGauges.test.ts': 13,
+  'prometheusExport.test.ts': 13,
 };
 const weightOf = (test) => weights[path.basename(test.path)] ?? 2;
 

@@ -131,7 +131,7 @@
         ],
       },
       {
-        metric: 'at_risk_instances', label: 'At risk (SLA within 24 h)', alert: true,
+        metric: 'at_risk_instances', label: 'At risk (SLA in 24 h)', alert: true,
         links: (now) => [
           temporalLink('Temporal UI', [
             running, 'HeraPaused=false',

@@ -12,6 +12,7 @@ const weights = {
   'calendarSla.test.ts': 8,
   'slaExplain.test.ts': 8,
   'workCalendars.test.ts': 8,
+  'metrics.test.ts': 25,
   'workflowTaskFailure.test.ts': 36,
   'temporalOutage.test.ts': 30,
   'gracefulShutdown.test.ts': 22,

@@ -103,16 +103,6 @@ export async function pausedSince(sql: Sql, org: string, instanceIds: string[]):
   return new Map(rows.map((r) => [r.instance_id, r.paused_at]));
 }
 
-export async function orgMetrics(sql: Sql, org: string) {
-  const { rows } = await sql.query(
-    `select active_instances::int, completed_instances::int, failed_instances::int, paused_instances::int, overdue_instances::int,
-            last_instance_created
-       from wf_metrics_view where organization_id = $1`,
-    [org],
-  );
-  return rows[0] ?? { active_instances: 0, completed_instances: 0, failed_instances: 0, paused_instances: 0, overdue_instances: 0, last_instance_created: null };
-}
-
 export function listNotifications(sql: Sql, org: string, filter: { instanceId?: string }, limit: number, after: KeysetPosition | null) {
   return keysetPage(sql, {
     view: 'wf_notifications_view',

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { pinnedVersions, type SlaCalendarRow, type TaskCalendarRow, withTaskWorkingHoursLeft, withWorkingHoursLeft } from '../../calendars/slaWorkingTime';
-import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, orgMetrics, taskSorts } from '../../db/queries/readModels';
+import { platformOrganizationId } from '../../db/queries/codes';
+import { sweepRunStats, workflowMetrics } from '../../db/queries/metrics';
+import { getInstance, getTask, instanceChildren, listNotifications, listSteps, listTasks, taskSorts } from '../../db/queries/readModels';
 import { Refusal } from '../../errors';
 import { decodeCursor, pageAnswer, pageInput, queryBoolean, sortInput } from '../pagination';
 import { defineProcedure } from '../types';
@@ -115,13 +117,15 @@ export const taskGet = defineProcedure({
   },
 });
 
-/** The organization's lifecycle counts. */
+/** The organization's operational numbers (lifecycle counts, SLA risk, tasks, effects, throughput, time in state) and the sweep's runs. */
 export const metricsGet = defineProcedure({
   smartCode: 'HERA.UNIV.WF.METRICS.GET.V1',
   input: z.strictObject({}),
   async handle(_input, { caller, services }) {
     const org = caller.organizationId;
-    return services.db.withOrg(org, (sql) => orgMetrics(sql, org));
+    const now = Date.now();
+    const metrics = await services.db.withOrg(org, (sql) => workflowMetrics(sql, org, now));
+    return { ...metrics, sweep: await services.db.withOrg(platformOrganizationId, (sql) => sweepRunStats(sql, platformOrganizationId, now)) };
   },
 });
 

@@ -293,6 +293,8 @@
 
   // ---- chart ----
 
+  const chartHeight = 180;
+
   function chartWidth() {
     return Math.max(320, view.chart.clientWidth || view.chart.parentElement.clientWidth);
   }
@@ -319,7 +321,8 @@
     }
     chart = new uPlot({
       width: chartWidth(),
-      height: 220,
+      height: chartHeight,
+      legend: { live: false },
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       axes: [{ stroke: '#1f2937' }, { stroke: '#1f2937', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? t : '')) }],
       series: [
@@ -331,7 +334,7 @@
   }
 
   window.addEventListener('resize', () => {
-    if (chart) chart.setSize({ width: chartWidth(), height: 220 });
+    if (chart) chart.setSize({ width: chartWidth(), height: chartHeight });
   });
 
   // ---- refresh ----

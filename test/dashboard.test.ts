@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually } from './support/eventually';
@@ -19,6 +21,7 @@ let api: SecondApi;
 let browser: Browser;
 let page: Page;
 let pausedId: string;
+let receiver: Server;
 
 const call = async (method: 'GET' | 'POST', route: string, body?: unknown) => {
   const res = await h.request(method, route, { token: admin.token, body });
@@ -26,7 +29,7 @@ const call = async (method: 'GET' | 'POST', route: string, body?: unknown) => {
   return res.body;
 };
 const metrics = () => call('GET', '/api/v1/metrics/workflows');
-const start = async () => (await call('POST', '/api/v1/workflows', { definition_code: 'DASHBOARD_FLOW' })).instance_id as string;
+const start = async (code = 'DASHBOARD_FLOW') => (await call('POST', '/api/v1/workflows', { definition_code: code })).instance_id as string;
 
 /** The Temporal UI's list of the caller's workflows matching `conditions`. */
 function temporalList(conditions: string[]): string {
@@ -47,20 +50,26 @@ beforeAll(async () => {
   admin = await h.member((await h.organization()).id, ['admin', 'manager', 'user']);
   api = await h.apiWith({ HERA_TEMPORAL_UI_URL: uiUrl });
 
-  // A small definition and a handful of instances, so that no number is a plain zero.
-  await call('POST', '/api/v1/definitions', {
-    code: 'DASHBOARD_FLOW',
-    states: ['OPEN', 'REVIEW', 'DONE'],
-    initial_state: 'OPEN',
-    terminal_states: ['DONE'],
-    sla_hours: 8,
-    transitions: [
-      { from: 'OPEN', to: 'REVIEW', by: ['user'] },
-      { from: 'REVIEW', to: 'DONE', by: ['manager'] },
-    ],
-    tasks: [{ on_enter: 'REVIEW', title: 'Review', assignee_role: 'manager', due_in: 'PT1S', priority: 'high' }],
-  });
-  const [, reviewed, done, paused, cancelled, withTask] = await Promise.all(Array.from({ length: 6 }, start));
+  // A small definition and a handful of instances, so that no number is a plain zero: its webhook fails for good
+  // (a receiver answering 500, one attempt); DASHBOARD_LATE's 2-second SLA breaches.
+  receiver = createServer((_req, res) => res.writeHead(500).end());
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  for (const [code, slaHours] of [['DASHBOARD_FLOW', 8], ['DASHBOARD_LATE', 2 / 3600]] as const) {
+    await call('POST', '/api/v1/definitions', {
+      code,
+      states: ['OPEN', 'REVIEW', 'DONE'],
+      sla_hours: slaHours,
+      transitions: [
+        { from: 'OPEN', to: 'REVIEW', by: ['user'], effects: [{ code: 'HERA.UNIV.WF.EFFECT.WEBHOOK.v1', with: { url } }] },
+        { from: 'REVIEW', to: 'DONE', by: ['manager'] },
+      ],
+      tasks: [{ on_enter: 'REVIEW', title: 'Review', assignee_role: 'manager', due_in: 'P1D', priority: 'high' }],
+      effect_retry: { max_attempts: 1, initial_interval: 'PT0.1S' },
+    });
+  }
+  const [, reviewed, done, paused, cancelled, withTask] = await Promise.all(Array.from({ length: 6 }, () => start()));
+  await start('DASHBOARD_LATE');
   await call('POST', `/api/v1/workflows/${reviewed}/advance`, { to_state: 'REVIEW' });
   await call('POST', `/api/v1/workflows/${done}/advance`, { to_state: 'REVIEW' });
   // Its review task, completed, takes it to DONE.
@@ -72,8 +81,8 @@ beforeAll(async () => {
   await call('POST', `/api/v1/workflows/${withTask}/tasks`, { title: 'Call back', assignee_role: 'user', priority: 'low' });
   await call('POST', '/api/v1/scheduler/run', {});
   pausedId = paused;
-  // The review task is overdue a second after it opened; the closed workflows are visible to Temporal's queries.
-  await eventually(async () => expect(await metrics()).toMatchObject({ tasks_overdue: 1, completed_instances: 1, cancelled_instances: 1 }));
+  // The breach and the failed webhooks are recorded in the background.
+  await eventually(async () => expect(await metrics()).toMatchObject({ overdue_instances: 1, effects_failed: 2, completed_instances: 1, cancelled_instances: 1 }));
 
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
@@ -83,6 +92,7 @@ afterAll(async () => {
   await browser?.close();
   await api?.close();
   await h?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 test('the page and its files are served under a strict CSP; config.json needs a token and names its organization', async () => {
@@ -141,7 +151,10 @@ test('every tile shows the number the API answers the same token; the tables and
     expect(typeof answer[metric]).toBe('number');
     expect([metric, await tileText(metric)]).toEqual([metric, String(answer[metric])]);
   }
-  expect(answer).toMatchObject({ active_instances: 4, paused_instances: 1, at_risk_instances: 3, tasks_open_total: 2, tasks_overdue: 1 });
+  expect(answer).toMatchObject({
+    active_instances: 5, paused_instances: 1, overdue_instances: 1, at_risk_instances: 3, completed_instances: 1, cancelled_instances: 1,
+    tasks_open_total: 2, effects_failed: 2,
+  });
   expect(await tileText('sweep.runs_24h')).toBe(String(answer.sweep.runs_24h));
   expect(answer.sweep.runs_24h).toBeGreaterThanOrEqual(1);
   expect(await tileText('sweep.last_duration_ms')).toBe(`${answer.sweep.last_duration_ms} ms`);
@@ -159,7 +172,7 @@ test('every tile shows the number the API answers the same token; the tables and
 
   expect(await page.locator('#throughput-chart canvas').count()).toBeGreaterThanOrEqual(1);
   const started = answer.throughput.reduce((sum: number, b: any) => sum + b.started, 0);
-  expect(started).toBe(6);
+  expect(started).toBe(7);
   expect(await page.locator('#throughput-caption').innerText()).toContain(`48 hours: ${started} started`);
 });
 
@@ -231,6 +244,7 @@ test('readable on a 1366x768 screen: no sideways scrolling, text contrast at lea
     return ratios.sort((x, y) => x.ratio - y.ratio)[0];
   });
   expect(lowest.ratio).toBeGreaterThanOrEqual(4.5);
+  await page.evaluate(() => (globalThis as any).document.activeElement?.blur());
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
 });
 

@@ -22,6 +22,8 @@ let browser: Browser;
 let page: Page;
 let pausedId: string;
 let receiver: Server;
+/** Script errors and CSP violations the page met. */
+const pageProblems: string[] = [];
 
 const call = async (method: 'GET' | 'POST', route: string, body?: unknown) => {
   const res = await h.request(method, route, { token: admin.token, body });
@@ -86,6 +88,10 @@ beforeAll(async () => {
 
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('pageerror', (error) => pageProblems.push(error.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -99,7 +105,9 @@ test('the page and its files are served under a strict CSP; config.json needs a 
   const html = await fetch(`${api.url}/dashboard`);
   expect(html.status).toBe(200);
   expect(html.headers.get('content-type')).toMatch(/^text\/html/);
-  expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(html.headers.get('content-security-policy')).toBe(
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+  );
   const body = await html.text();
   expect(body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
   for (const file of ['dashboard.js', 'dashboard.css', 'uPlot.iife.min.js', 'uPlot.min.css']) {
@@ -267,3 +275,7 @@ test('every 10 s the page refreshes (a new instance shows within 12 s); a failed
   await page.getByRole('button', { name: 'Refresh now' }).click();
   await banner.waitFor({ state: 'hidden' });
 }, 60_000);
+
+test('the page met no script error and no CSP violation on the way', () => {
+  expect(pageProblems).toEqual([]);
+});

@@ -276,6 +276,18 @@ test('every 10 s the page refreshes (a new instance shows within 12 s); a failed
   await banner.waitFor({ state: 'hidden' });
 }, 60_000);
 
+test('a reload keeps the session (sessionStorage of the tab); Sign out forgets the token and shows the sign-in form', async () => {
+  await page.reload();
+  await page.locator('#updated-at').waitFor();
+  expect(await tileText('active_instances')).toBe(String((await metrics()).active_instances));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  expect(await page.locator('#token').isVisible()).toBe(true);
+  expect(await page.locator('#board').isVisible()).toBe(false);
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('hera.dashboard.token'))).toBeNull();
+  await page.reload();
+  expect(await page.locator('#token').isVisible()).toBe(true);
+});
+
 test('the page met no script error and no CSP violation on the way', () => {
   expect(pageProblems).toEqual([]);
 });

@@ -3,7 +3,7 @@ import express, { type RequestHandler } from 'express';
 import type { Authenticated } from './app';
 
 /** The dashboard's page, script and style: plain files, served as they are (no build step). */
-export const dashboardDir = path.resolve(__dirname, '../../dashboard');
+const dashboardDir = path.resolve(__dirname, '../../dashboard');
 
 /** uPlot's browser build, served from its package. */
 const uplotDist = path.join(path.dirname(require.resolve('uplot/package.json')), 'dist');

@@ -9,7 +9,8 @@
 -- Keys: ["i", definition, state, status, paused, breached] per instance (breached: the SLA's breach is recorded,
 -- sla_escalation_level ≥ 1); ["t", role, priority, overdue] per OPEN or CLAIMED task (overdue: its first overdue
 -- level is recorded, an hour past due); ["effects_failed"] per PERMANENTLY_FAILED effect; hourly ["started"] by
--- the hour an instance was created and ["completed"] by the hour it completed (its last change).
+-- the hour an instance was created, ["completed"] by the hour it completed (its last change) and ["due"] by the
+-- hour its SLA falls due while it runs, not paused and not breached (what is at risk within a day, hour by hour).
 
 create or replace function hera_metrics_entity(org uuid) returns uuid
   language sql immutable parallel safe
@@ -71,6 +72,10 @@ create or replace function hera_transaction_metric_keys(organization uuid, kind 
   select organization, '["completed"]'::jsonb, hera_metrics_hour(updated)
    where kind = 'WF_INSTANCE' and code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1' and status = 'completed'
   union all
+  select organization, '["due"]'::jsonb, hera_metrics_hour(wf_meta_time(m, 'sla_at'))
+   where kind = 'WF_INSTANCE' and code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1' and status = 'active' and not wf_meta_bool(m, 'paused')
+     and coalesce(wf_meta_int(m, 'sla_escalation_level'), 0) = 0 and wf_meta_time(m, 'sla_at') is not null
+  union all
   select organization, '["effects_failed"]'::jsonb, null::timestamptz
    where kind = 'WF_EFFECT' and code = 'HERA.UNIV.WF.EFFECT.HEADER.v1' and status = 'PERMANENTLY_FAILED'
   $$;
@@ -114,6 +119,8 @@ create or replace function hera_count_tasks() returns trigger
 declare
   deltas jsonb;
 begin
+  -- The counters' own writes (core_dynamic_data rows too) count nothing: no task is written from a trigger.
+  if pg_trigger_depth() > 1 then return null; end if;
   execute hera_metric_sums_sql('hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json)', tg_op) into deltas;
   perform hera_bump_metrics(deltas);
   return null;
@@ -170,11 +177,36 @@ select organization_id, field_value_json->>0 as kind, field_value_date as hour, 
 grant select on wf_metric_counts_view, wf_metric_hours_view to hera_app;
 drop view wf_metrics_view;
 
--- At risk (due within a day, not yet breached, running, not paused): counted over this index's range.
+-- At risk (due within a day, not yet breached, running, not paused): the whole hours from the ["due"] counters,
+-- the two partial hours at the window's ends over this index's range.
 create index idx_wf_instances_at_risk on universal_transactions (organization_id, wf_meta_time(metadata, 'sla_at'))
   where transaction_type = 'WF_INSTANCE' and smart_code = 'HERA.UNIV.WF.INSTANCE.HEADER.v1' and transaction_status = 'active'
     and not wf_meta_bool(metadata, 'paused') and coalesce(wf_meta_int(metadata, 'sla_escalation_level'), 0) = 0;
 
--- The latest transitions, for the time spent in each state.
+-- The latest transitions, for the time spent in each state; a transition's line names its definition (lines
+-- written before, by their instance).
 create index idx_wf_steps_recent on universal_transaction_lines (organization_id, created_at desc)
   where smart_code = 'HERA.UNIV.WF.STEP.LINE.v1';
+create or replace view wf_steps_view with (security_invoker = true) as
+select l.transaction_id                                  as instance_id,
+       l.id                                              as step_id,
+       l.organization_id,
+       l.line_number,
+       l.line_data->>'from'                              as from_state,
+       l.line_data->>'to'                                as to_state,
+       l.line_data->>'by'                                as actor_role,
+       (l.line_data->>'actor_user_id')::uuid             as actor_user_id,
+       (l.line_data->>'duration_ms')::bigint             as duration_ms,
+       l.line_data->>'note'                              as note,
+       coalesce(l.line_data->'effects_failed', '[]')     as effects_failed,
+       coalesce(l.line_data->'guards_executed', '[]')    as guards_executed,
+       coalesce(l.line_data->'effects_queued', '[]')     as effects_queued,
+       l.line_data->'payload'                            as payload,
+       l.line_data->>'idem_key'                          as idem_key,
+       l.line_data->>'request_hash'                      as request_hash,
+       l.line_data->'response'                           as response,
+       l.line_data->>'correlation_id'                    as correlation_id,
+       l.created_at,
+       l.line_data->>'definition_code'                   as definition_code
+  from universal_transaction_lines l
+ where l.smart_code = 'HERA.UNIV.WF.STEP.LINE.v1';

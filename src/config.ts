@@ -35,6 +35,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  /** The Temporal Web UI operators open: the dashboard links its numbers there; `hera dev` sets its own. */
+  HERA_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   HERA_TASK_QUEUE: z.string().default('hera-wf'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The API's listen address; unset: 127.0.0.1 for `hera dev`, 0.0.0.0 for `hera api`. */

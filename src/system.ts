@@ -19,6 +19,7 @@ import { createRunner, type RunProcedure } from './procedures/runner';
 import type { Services } from './procedures/types';
 import { createRoleDirectory } from './directory/roles';
 import { connectClient } from './temporal/connection';
+import { sweepScheduleId } from './temporal/schedule';
 import { cachedNumbers, provideWorkflowNumbers, readOrganizationNumbers } from './workflowGauges';
 
 export interface System {
@@ -106,6 +107,7 @@ export async function startApi(config: Config, system: System, port: number, hos
       return [...(database ? [] : ['database' as const]), ...(temporal ? [] : ['temporal' as const])];
     },
     rateLimit: { rps: config.HERA_RATE_LIMIT_RPS, burst: config.HERA_RATE_LIMIT_BURST },
+    dashboard: { temporalUiUrl: config.HERA_TEMPORAL_UI_URL ?? null, namespace: config.TEMPORAL_NAMESPACE, sweepScheduleId },
   });
   let draining = false;
   const inFlight = new Set<http.ServerResponse>();

@@ -199,6 +199,10 @@ describe('hera dev', () => {
       const url = (line: string) => line.replace(/\s+#.*$/, '');
       expect(url(uiPaused)).toBe(`${first.info.temporal_ui}/namespaces/default/workflows?query=HeraPaused%20%3D%20true`);
       for (const page of [uiPaused, docs]) expect({ page, status: (await fetch(url(page))).status }).toEqual({ page, status: 200 });
+      // The dashboard it names links into its own Temporal UI.
+      expect(first.stdout).toContain(`Dashboard    ${first.info.api}/dashboard`);
+      const dashboard = await fetch(`${first.info.api}/dashboard/config.json`, { headers: { authorization: `Bearer ${first.info.admin_token}` } });
+      expect(await dashboard.json()).toMatchObject({ organization_id: first.info.organization_id, temporal_ui_url: first.info.temporal_ui });
     });
     // The API (its demo admin token printed) listens on loopback only: not on this machine's other addresses.
     const external = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);

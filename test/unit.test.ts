@@ -336,6 +336,12 @@ describe('SLA sweep tiers', () => {
   });
 });
 
+test('the Temporal UI the dashboard links into is an http(s) URL', () => {
+  expect(loadConfig({ HERA_TEMPORAL_UI_URL: 'https://temporal.example.com' }).HERA_TEMPORAL_UI_URL).toBe('https://temporal.example.com');
+  expect(() => loadConfig({ HERA_TEMPORAL_UI_URL: 'javascript:alert(1)' })).toThrow(/HERA_TEMPORAL_UI_URL/);
+  expect(loadConfig({}).HERA_TEMPORAL_UI_URL).toBeUndefined();
+});
+
 test('a prebuilt workflow bundle must exist when named (workers load it instead of bundling)', () => {
   expect(() => loadConfig({ HERA_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' })).toThrow(/HERA_WORKFLOW_BUNDLE: no such file/);
   expect(loadConfig({ HERA_WORKFLOW_BUNDLE: __filename }).HERA_WORKFLOW_BUNDLE).toBe(__filename);

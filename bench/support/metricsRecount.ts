@@ -10,7 +10,8 @@ export async function recountWorkflowMetrics(sql: Sql, org: string, nowMs: numbe
   const instances = await sql.query(
     `select definition_code, current_state, status, count(*)::int as count, (count(*) filter (where paused))::int as paused,
             (count(*) filter (where status = 'active' and not paused and sla_escalation_level >= 1))::int as overdue
-       from wf_instances_view where organization_id = $1 group by 1, 2, 3 order by 1, 2, 3`,
+       from wf_instances_view where organization_id = $1 group by 1, 2, 3
+      order by definition_code collate "C", current_state collate "C", status collate "C"`,
     [org],
   );
   const totals = await sql.query(
@@ -19,13 +20,15 @@ export async function recountWorkflowMetrics(sql: Sql, org: string, nowMs: numbe
             (count(*) filter (where status = 'cancelled'))::int as cancelled_instances,
             (count(*) filter (where status = 'failed'))::int as failed_instances,
             (count(*) filter (where status = 'active' and paused))::int as paused_instances,
-            (count(*) filter (where status = 'active' and not paused and sla_escalation_level >= 1))::int as overdue_instances
+            (count(*) filter (where status = 'active' and not paused and sla_escalation_level >= 1))::int as overdue_instances,
+            (count(*) filter (where status = 'active' and not paused and sla_escalation_level = 0 and sla_at >= $2 and sla_at < $3))::int as at_risk_instances
        from wf_instances_view where organization_id = $1`,
-    [org],
+    [org, new Date(nowMs), new Date(nowMs + 86_400_000)],
   );
   const tasks = await sql.query(
     `select assignee_role, priority, count(*)::int as count from wf_tasks_view
-      where organization_id = $1 and task_state in ('OPEN', 'CLAIMED') group by 1, 2 order by 1, 2`,
+      where organization_id = $1 and task_state in ('OPEN', 'CLAIMED') group by 1, 2
+      order by assignee_role collate "C" nulls first, priority collate "C"`,
     [org],
   );
   const tasksOverdue = await sql.query(

@@ -9,6 +9,7 @@ import type { Contract } from '../procedures/contracts';
 import type { RunProcedure } from '../procedures/runner';
 import type { Caller } from '../procedures/types';
 import { bodyLimitBytes, refuseLargeBodies } from './bodyLimit';
+import { dashboardRouter, type DashboardSettings } from './dashboard';
 import { errorHandler, notFound } from './errors';
 import { organizationRateLimit, type RateLimitSettings } from './rateLimit';
 
@@ -25,9 +26,11 @@ export interface AppDeps {
   openApi: object;
   /** Per-organization request limits (HERA_RATE_LIMIT_RPS, HERA_RATE_LIMIT_BURST). */
   rateLimit: RateLimitSettings;
+  /** What the dashboard at /dashboard links into. */
+  dashboard: DashboardSettings;
 }
 
-type Authenticated = Request & { caller?: Caller };
+export type Authenticated = Request & { caller?: Caller };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -61,7 +64,7 @@ function requestBody(req: Request): Record<string, unknown> {
 }
 
 /** The HTTP face of HERA: authentication, then `runProcedure`, nothing else. */
-export function createApp({ contracts, runProcedure, verifyToken, admitOrganization, checkReady, openApi, rateLimit }: AppDeps): express.Express {
+export function createApp({ contracts, runProcedure, verifyToken, admitOrganization, checkReady, openApi, rateLimit, dashboard }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -110,6 +113,7 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
     }
   };
   const limitRequests = organizationRateLimit(rateLimit);
+  app.use('/dashboard', dashboardRouter(dashboard, [authenticate, ...(limitRequests ? [limitRequests] : [])]));
   app.use(
     '/api/v1',
     authenticate,

@@ -24,6 +24,7 @@ const weights = {
   'operations.test.ts': 34,
   'cliOps.test.ts': 70,
   'temporalUi.test.ts': 11,
+  'dashboard.test.ts': 25,
   'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,

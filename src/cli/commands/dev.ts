@@ -106,7 +106,7 @@ export const devCommand = new Command('dev')
         });
         steps.push(['temporal dev server', () => server.stop()]);
         uiUrl = server.uiUrl;
-        config = { ...config, TEMPORAL_ADDRESS: server.address };
+        config = { ...config, TEMPORAL_ADDRESS: server.address, HERA_TEMPORAL_UI_URL: config.HERA_TEMPORAL_UI_URL ?? uiUrl };
       }
       const workerDb = await openDb(dbOptions(config, appUrl));
       steps.push(['worker database pool', () => workerDb.close()]);
@@ -150,6 +150,7 @@ export const devCommand = new Command('dev')
         [
           `HERA Workflow Ops is running (Ctrl-C stops everything)`,
           `  API          ${api.url}`,
+          `  Dashboard    ${api.url}/dashboard   (sign in with the admin token below)`,
           `  Temporal UI  ${uiUrl ?? '(external cluster)'}`,
           `  Temporal     ${config.TEMPORAL_ADDRESS}`,
           config.HERA_SWEEP_SCHEDULE === 'on'

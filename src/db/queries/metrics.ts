@@ -70,7 +70,8 @@ function foldCounters(rows: Array<{ key: CounterKey; count: string | number }>) 
       totals.effectsFailed += n;
     }
   }
-  const byText = (a: string | null, b: string | null) => (a ?? '').localeCompare(b ?? '');
+  // By code point, as PostgreSQL's "C" collation orders: the same order on every host.
+  const byText = (a: string | null, b: string | null) => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
   return {
     totals,
     instances: [...instances.values()]
@@ -94,25 +95,45 @@ function hourly(rows: Array<{ kind: string; hour: Date; count: string | number }
   return buckets;
 }
 
+/**
+ * Running, unpaused, unbreached instances due within the next 24 h: the whole hours in between from the counters
+ * by due hour, the partial hours at both ends counted over the at-risk index.
+ */
+async function atRiskCount(sql: Sql, org: string, nowMs: number): Promise<number> {
+  const end = nowMs + dayMs;
+  const [wholeFrom, wholeTo] = [Math.ceil(nowMs / hourMs) * hourMs, Math.floor(end / hourMs) * hourMs];
+  const whole = await sql.query<{ n: number }>(
+    `select coalesce(sum(count), 0)::int as n from wf_metric_hours_view where organization_id = $1 and kind = 'due' and hour >= $2 and hour < $3`,
+    [org, new Date(wholeFrom), new Date(wholeTo)],
+  );
+  const edges = await sql.query<{ n: number }>(
+    `select count(*)::int as n from wf_instances_view
+      where organization_id = $1 and status = 'active' and not paused and sla_escalation_level = 0
+        and ((sla_at >= $2 and sla_at < $3) or (sla_at >= $4 and sla_at < $5))`,
+    [org, new Date(nowMs), new Date(wholeFrom), new Date(wholeTo), new Date(end)],
+  );
+  return whole.rows[0].n + edges.rows[0].n;
+}
+
 export async function workflowMetrics(sql: Sql, org: string, nowMs: number): Promise<WorkflowMetrics> {
   // One client runs one query at a time: in sequence.
   const counters = await sql.query('select key, count from wf_metric_counts_view where organization_id = $1 and count <> 0', [org]);
-  const hours = await sql.query('select kind, hour, count from wf_metric_hours_view where organization_id = $1 and hour >= $2', [org, new Date(firstHour(nowMs))]);
-  const atRisk = await sql.query<{ n: number }>(
-    `select count(*)::int as n from wf_instances_view
-      where organization_id = $1 and status = 'active' and not paused and sla_escalation_level = 0 and sla_at >= $2 and sla_at < $3`,
-    [org, new Date(nowMs), new Date(nowMs + dayMs)],
+  const hours = await sql.query(
+    `select kind, hour, count from wf_metric_hours_view where organization_id = $1 and hour >= $2 and hour <= $3 and kind in ('started', 'completed')`,
+    [org, new Date(firstHour(nowMs)), new Date(nowMs)],
   );
+  const atRisk = await atRiskCount(sql, org, nowMs);
   const last = await sql.query<{ at: Date | null }>('select max(created_at) as at from wf_instances_view where organization_id = $1', [org]);
   const times = await sql.query(
-    `select i.definition_code, s.from_state as state, count(*)::int as samples,
+    `select s.definition_code, s.from_state as state, count(*)::int as samples,
             round((percentile_cont(0.5) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as median_seconds,
             round((percentile_cont(0.9) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as p90_seconds
-       from (select instance_id, from_state, duration_ms from wf_steps_view
+       from (select coalesce(definition_code, (select i.definition_code from wf_instances_view i where i.organization_id = $1 and i.instance_id = s.instance_id)) as definition_code,
+                    from_state, duration_ms
+               from wf_steps_view s
               where organization_id = $1 and created_at >= $2 and duration_ms is not null and from_state is not null
               order by created_at desc limit $3) s
-       join wf_instances_view i on i.organization_id = $1 and i.instance_id = s.instance_id
-      group by 1, 2 order by 1, 2`,
+      group by 1, 2 order by s.definition_code collate "C", s.from_state collate "C"`,
     [org, new Date(nowMs - timeInStateWindowMs), timeInStateSample],
   );
   const { totals, instances, tasks } = foldCounters(counters.rows);
@@ -124,7 +145,7 @@ export async function workflowMetrics(sql: Sql, org: string, nowMs: number): Pro
     failed_instances: totals.failed,
     paused_instances: totals.paused,
     overdue_instances: totals.overdue,
-    at_risk_instances: atRisk.rows[0].n,
+    at_risk_instances: atRisk,
     last_instance_created: last.rows[0].at?.toISOString() ?? null,
     instances,
     tasks_open: tasks,

@@ -63,6 +63,8 @@ export async function advance(ctx: InstanceContext, request: AdvanceRequest, not
       effects_queued: answer.effects_queued,
       effects_failed: [],
       duration_ms: state.timeInStateMs(now),
+      // What the metrics' time in state groups by, without reading the instance.
+      definition_code: ctx.definition.code,
       correlation_id: request.correlation_id,
       request_hash: request.request_hash,
       ...(request.idempotency_key ? { idem_key: request.idempotency_key } : {}),

@@ -1,21 +1,13 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Db } from './db/pool';
-import { workflowMetrics } from './db/queries/metrics';
+import { workflowCounts, type WorkflowCounts } from './db/queries/metrics';
 import { organizationCode } from './db/queries/organizations';
 import { sweepOrganizations } from './db/queries/sweep';
 import { logger } from './logger';
 import { registry } from './metrics';
 
 /** What the gauges show of one organization: counts of GET /api/v1/metrics/workflows, no instance of its own. */
-export interface WorkflowNumbers {
-  instances: Array<{ definition_code: string; current_state: string; status: string; count: number }>;
-  paused_instances: number;
-  overdue_instances: number;
-  at_risk_instances: number;
-  tasks_open: Array<{ assignee_role: string | null; priority: string; count: number }>;
-  tasks_overdue: number;
-  effects_failed: number;
-}
+export type WorkflowNumbers = Pick<WorkflowCounts, 'instances' | 'paused_instances' | 'overdue_instances' | 'at_risk_instances' | 'tasks_open' | 'tasks_overdue' | 'effects_failed'>;
 
 /** One organization's numbers under its code (the `organization` label). */
 export interface OrganizationNumbers {
@@ -31,7 +23,7 @@ export async function readOrganizationNumbers(db: Db, nowMs: number): Promise<Or
   const all: OrganizationNumbers[] = [];
   for (const id of await sweepOrganizations(db.pool, null)) {
     all.push(
-      await db.withOrg(id, async (sql) => ({ organization: await organizationCode(sql, id), numbers: await workflowMetrics(sql, id, nowMs) })),
+      await db.withOrg(id, async (sql) => ({ organization: await organizationCode(sql, id), numbers: await workflowCounts(sql, id, nowMs) })),
     );
   }
   return all;

@@ -115,27 +115,14 @@ async function atRiskCount(sql: Sql, org: string, nowMs: number): Promise<number
   return whole.rows[0].n + edges.rows[0].n;
 }
 
-export async function workflowMetrics(sql: Sql, org: string, nowMs: number): Promise<WorkflowMetrics> {
+export type WorkflowCounts = Omit<WorkflowMetrics, 'throughput' | 'time_in_state'>;
+
+/** The counts alone (what the Prometheus gauges show): the counters, at risk, the last start. */
+export async function workflowCounts(sql: Sql, org: string, nowMs: number): Promise<WorkflowCounts> {
   // One client runs one query at a time: in sequence.
   const counters = await sql.query('select key, count from wf_metric_counts_view where organization_id = $1 and count <> 0', [org]);
-  const hours = await sql.query(
-    `select kind, hour, count from wf_metric_hours_view where organization_id = $1 and hour >= $2 and hour <= $3 and kind in ('started', 'completed')`,
-    [org, new Date(firstHour(nowMs)), new Date(nowMs)],
-  );
   const atRisk = await atRiskCount(sql, org, nowMs);
   const last = await sql.query<{ at: Date | null }>('select max(created_at) as at from wf_instances_view where organization_id = $1', [org]);
-  const times = await sql.query(
-    `select s.definition_code, s.from_state as state, count(*)::int as samples,
-            round((percentile_cont(0.5) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as median_seconds,
-            round((percentile_cont(0.9) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as p90_seconds
-       from (select coalesce(definition_code, (select i.definition_code from wf_instances_view i where i.organization_id = $1 and i.instance_id = s.instance_id)) as definition_code,
-                    from_state, duration_ms
-               from wf_steps_view s
-              where organization_id = $1 and created_at >= $2 and duration_ms is not null and from_state is not null
-              order by created_at desc limit $3) s
-      group by 1, 2 order by s.definition_code collate "C", s.from_state collate "C"`,
-    [org, new Date(nowMs - timeInStateWindowMs), timeInStateSample],
-  );
   const { totals, instances, tasks } = foldCounters(counters.rows);
   return {
     as_of: new Date(nowMs).toISOString(),
@@ -152,9 +139,29 @@ export async function workflowMetrics(sql: Sql, org: string, nowMs: number): Pro
     tasks_open_total: tasks.reduce((sum, t) => sum + t.count, 0),
     tasks_overdue: totals.tasksOverdue,
     effects_failed: totals.effectsFailed,
-    throughput: hourly(hours.rows, nowMs),
-    time_in_state: times.rows,
   };
+}
+
+/** The counts, starts and completions per hour over 48 hours, and the time spent in each state. */
+export async function workflowMetrics(sql: Sql, org: string, nowMs: number): Promise<WorkflowMetrics> {
+  const counts = await workflowCounts(sql, org, nowMs);
+  const hours = await sql.query(
+    `select kind, hour, count from wf_metric_hours_view where organization_id = $1 and hour >= $2 and hour <= $3 and kind in ('started', 'completed')`,
+    [org, new Date(firstHour(nowMs)), new Date(nowMs)],
+  );
+  const times = await sql.query(
+    `select s.definition_code, s.from_state as state, count(*)::int as samples,
+            round((percentile_cont(0.5) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as median_seconds,
+            round((percentile_cont(0.9) within group (order by s.duration_ms) / 1000)::numeric, 3)::float8 as p90_seconds
+       from (select coalesce(definition_code, (select i.definition_code from wf_instances_view i where i.organization_id = $1 and i.instance_id = s.instance_id)) as definition_code,
+                    from_state, duration_ms
+               from wf_steps_view s
+              where organization_id = $1 and created_at >= $2 and duration_ms is not null and from_state is not null
+              order by created_at desc limit $3) s
+      group by 1, 2 order by s.definition_code collate "C", s.from_state collate "C"`,
+    [org, new Date(nowMs - timeInStateWindowMs), timeInStateSample],
+  );
+  return { ...counts, throughput: hourly(hours.rows, nowMs), time_in_state: times.rows };
 }
 
 export interface SweepRunStats {

@@ -8,9 +8,11 @@ import { httpDuration, registry } from '../metrics';
 import type { Contract } from '../procedures/contracts';
 import type { RunProcedure } from '../procedures/runner';
 import type { Caller } from '../procedures/types';
+import { tracingOn } from '../tracing';
 import { bodyLimitBytes, refuseLargeBodies } from './bodyLimit';
 import { errorHandler, notFound } from './errors';
 import { organizationRateLimit, type RateLimitSettings } from './rateLimit';
+import { traceRequests } from './tracing';
 
 export interface AppDeps {
   /** The procedure contracts: their routes are the API. */
@@ -73,6 +75,7 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
+  if (tracingOn()) app.use(traceRequests);
   app.use(refuseLargeBodies);
 
   app.get('/healthz', (_req, res) => {

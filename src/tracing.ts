@@ -8,7 +8,7 @@ import type { Config } from './config';
  * Tracing with OpenTelemetry, one tracer provider per process. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a
  * test hands an exporter): then nothing registers a provider, and every instrumented place (the API's request
  * span, runProcedure, the Temporal client and worker, the database pool) is built without tracing, so the hot
- * path pays nothing; the SDK is not even loaded. The OTLP exporter reads the other OTEL_EXPORTER_OTLP_* variables.
+ * path pays nothing. The OTLP exporter reads the other OTEL_EXPORTER_OTLP_* variables.
  */
 
 /** The span attribute and baggage entry carrying the request's X-Correlation-ID through the whole trace. */
@@ -45,18 +45,15 @@ export interface TracingOptions {
  * whether it is on; call it before opening the database pool, the Temporal client, the API and the worker. A
  * second call keeps the first one's provider (`hera dev` runs API and worker in one process).
  */
-export async function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT'>, { service, exporter }: TracingOptions): Promise<boolean> {
+export function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT'>, { service, exporter }: TracingOptions): boolean {
   if (current) return true;
   if (!exporter && !config.OTEL_EXPORTER_OTLP_ENDPOINT) return false;
-  const [{ OTLPTraceExporter }, { detectResourcesSync, envDetectorSync, Resource }, { BatchSpanProcessor }, { NodeTracerProvider }, { ATTR_SERVICE_NAME }] =
-    await Promise.all([
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/semantic-conventions'),
-    ]);
-  if (current) return true;
+  // Loaded only now: a process with tracing off never loads the SDK.
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { detectResourcesSync, envDetectorSync, Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { ATTR_SERVICE_NAME } = require('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions');
   const resource = new Resource({ [ATTR_SERVICE_NAME]: service }).merge(detectResourcesSync({ detectors: [envDetectorSync] }));
   const processor = new BatchSpanProcessor(exporter ?? new OTLPTraceExporter());
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new CorrelationProcessor(), processor] });

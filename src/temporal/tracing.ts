@@ -1,4 +1,5 @@
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -16,7 +17,11 @@ export const workflowInterceptorModules = [require.resolve('../workflows/tracing
  */
 export function workflowSpanSinks(): InjectedSinks<OpenTelemetrySinks> {
   const destination = workflowSpanDestination();
-  return { exporter: destination ? makeWorkflowExporter(destination.processor, destination.resource) : { export: { fn: () => undefined } } };
+  if (!destination) return { exporter: { export: { fn: () => undefined } } };
+  const { export: { fn } } = makeWorkflowExporter(destination.processor, destination.resource);
+  // The sink adds the workflow's info to each span's attributes: only its flat names, not memo and search attributes.
+  const named = ({ workflowId, runId, workflowType, taskQueue, namespace, attempt }: WorkflowInfo) => ({ workflowId, runId, workflowType, taskQueue, namespace, attempt });
+  return { exporter: { export: { fn: (info, spans) => fn(named(info) as WorkflowInfo, spans) } } };
 }
 
 /** With tracing on, each activity is a span under the workflow's; its log lines carry the trace. */

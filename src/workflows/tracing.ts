@@ -2,7 +2,8 @@
  * The workflow interceptors bundled with the workflow code (not a workflow). A command that arrives with a trace
  * context (the API's client and the worker's send one while tracing is on) runs inside Temporal's OpenTelemetry
  * interceptors: its handler is a span, and so is each activity it schedules, whose context travels on to the
- * activity; the spans leave the sandbox through the worker's `exporter` sink. A command without one runs untouched,
+ * activity; each carries the request's correlation id (from the baggage), and the spans leave the sandbox through
+ * the worker's `exporter` sink. A command without one runs untouched,
  * so with tracing off the workflows spend nothing on it, and histories recorded without it replay as they were.
  */
 import * as otel from '@opentelemetry/api';
@@ -21,6 +22,16 @@ const correlationKey = 'hera.correlation_id';
 /** Whether a span is active here: only inside a traced command's handler (nothing registers a tracer before one). */
 const inTrace = () => otel.trace.getSpan(otel.context.active()) !== undefined;
 const traced = (headers: Headers) => headers[TRACE_HEADER] !== undefined;
+const correlationId = () => otel.propagation.getBaggage(otel.context.active())?.getEntry(correlationKey)?.value;
+
+/** `next`, first marking the span the interceptor opened with the request's correlation id. */
+function marked<T extends (input: any) => any>(next: T): T {
+  return ((input) => {
+    const id = correlationId();
+    if (id) otel.trace.getActiveSpan()?.setAttribute(correlationKey, id);
+    return next(input);
+  }) as T;
+}
 
 export const interceptors: WorkflowInterceptorsFactory = () => {
   // Made on the first traced command: making them registers the sandbox's tracer.
@@ -30,23 +41,23 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
   const otelOut = () => (outbound ??= new OpenTelemetryOutboundInterceptor());
 
   const gatedInbound: WorkflowInboundCallsInterceptor = {
-    execute: (input, next) => (traced(input.headers) ? otelIn().execute(input, next) : next(input)),
-    handleSignal: (input, next) => (traced(input.headers) ? otelIn().handleSignal(input, next) : next(input)),
-    handleUpdate: (input, next) => (traced(input.headers) ? otelIn().handleUpdate(input, next) : next(input)),
-    validateUpdate: (input, next) => (traced(input.headers) ? otelIn().validateUpdate(input, next) : next(input)),
-    handleQuery: (input, next) => (traced(input.headers) ? otelIn().handleQuery(input, next) : next(input)),
+    execute: (input, next) => (traced(input.headers) ? otelIn().execute(input, marked(next)) : next(input)),
+    handleSignal: (input, next) => (traced(input.headers) ? otelIn().handleSignal(input, marked(next)) : next(input)),
+    handleUpdate: (input, next) => (traced(input.headers) ? otelIn().handleUpdate(input, marked(next)) : next(input)),
+    validateUpdate: (input, next) => (traced(input.headers) ? otelIn().validateUpdate(input, marked(next)) : next(input)),
+    handleQuery: (input, next) => (traced(input.headers) ? otelIn().handleQuery(input, marked(next)) : next(input)),
   };
   const gatedOutbound: WorkflowOutboundCallsInterceptor = {
-    scheduleActivity: (input, next) => (inTrace() ? otelOut().scheduleActivity(input, next) : next(input)),
-    scheduleLocalActivity: (input, next) => (inTrace() ? otelOut().scheduleLocalActivity(input, next) : next(input)),
-    startChildWorkflowExecution: (input, next) => (inTrace() ? otelOut().startChildWorkflowExecution(input, next) : next(input)),
-    signalWorkflow: (input, next) => (inTrace() ? otelOut().signalWorkflow(input, next) : next(input)),
-    continueAsNew: (input, next) => (inTrace() ? otelOut().continueAsNew(input, next) : next(input)),
+    scheduleActivity: (input, next) => (inTrace() ? otelOut().scheduleActivity(input, marked(next)) : next(input)),
+    scheduleLocalActivity: (input, next) => (inTrace() ? otelOut().scheduleLocalActivity(input, marked(next)) : next(input)),
+    startChildWorkflowExecution: (input, next) => (inTrace() ? otelOut().startChildWorkflowExecution(input, marked(next)) : next(input)),
+    signalWorkflow: (input, next) => (inTrace() ? otelOut().signalWorkflow(input, marked(next)) : next(input)),
+    continueAsNew: (input, next) => (inTrace() ? otelOut().continueAsNew(input, marked(next)) : next(input)),
     // A workflow's log line inside a traced command names its trace and the request's correlation id.
     getLogAttributes: (input, next) => {
       if (!inTrace()) return next(input);
-      const correlationId = otel.propagation.getBaggage(otel.context.active())?.getEntry(correlationKey)?.value;
-      return otelOut().getLogAttributes(correlationId ? { correlation_id: correlationId, ...input } : input, next);
+      const id = correlationId();
+      return otelOut().getLogAttributes(id ? { correlation_id: id, ...input } : input, next);
     },
   };
   return {

@@ -12,7 +12,7 @@ export const apiCommand = new Command('api')
   .action(async () => {
     const config = loadConfig();
     // Before what it traces is opened: the pool, the Temporal client, the app.
-    await startTracing(config, { service: 'hera-api' });
+    startTracing(config, { service: 'hera-api' });
     const system = await untilAvailable(
       () => openSystem(config, runtimeDatabaseUrl(config, 'hera api')),
       (err, retryInMs) => logger.warn({ err, retryInMs }, 'api waiting for a dependency'),

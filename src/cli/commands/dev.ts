@@ -88,7 +88,7 @@ export const devCommand = new Command('dev')
       const jwtSecret = resolveJwtSecret(loaded);
       let config = { ...loaded, HERA_JWT_SECRET: jwtSecret, HERA_WEBHOOK_ALLOW: loaded.HERA_WEBHOOK_ALLOW ?? devWebhookAllow };
       // One provider for the worker and the API of this process; stopped last, after both.
-      if (await startTracing(config, { service: 'hera-dev' })) steps.push(['tracing', () => stopTracing()]);
+      if (startTracing(config, { service: 'hera-dev' })) steps.push(['tracing', () => stopTracing()]);
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);

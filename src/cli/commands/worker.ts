@@ -14,7 +14,7 @@ export const workerCommand = new Command('worker')
   .action(async () => {
     const config = loadConfig();
     // Before what it traces is opened: the pool, the Temporal client, the worker.
-    await startTracing(config, { service: 'hera-worker' });
+    startTracing(config, { service: 'hera-worker' });
     const waiting = (err: unknown, retryInMs: number) => logger.warn({ err, retryInMs }, 'worker waiting for a dependency');
     const db = await untilAvailable(() => openDb(dbOptions(config, runtimeDatabaseUrl(config, 'hera worker'))), waiting);
     const heraWorker = await untilAvailable(() => createHeraWorker({ config, db }), waiting);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { dbOptions, openDb, type Db } from '../src/db/pool';
 import { instanceWorkflowId } from '../src/temporal/ids';
+import { workflowSpanSinks } from '../src/temporal/tracing';
 import { correlationKey, flushTracing, requestContext, startTracing, stopTracing, traceLogFields } from '../src/tracing';
 import { createHeraWorker, type HeraWorker } from '../src/worker';
 import { eventually } from './support/eventually';
@@ -123,6 +124,11 @@ test('a START and an ADVANCE are each one trace: request, runProcedure, Temporal
   const advanceSpans = await traceOf(advanceId, '/api/v1/workflows/:instance_id/advance', 'StartWorkflowUpdate:advance', 'HandleUpdate:advance');
   expectOneTrace(advanceSpans, advanceId, 'HERA.UNIV.WF.ADVANCE.V1', 'StartWorkflowUpdate:advance', 'HandleUpdate:advance');
   expect(advanceSpans[0].spanContext().traceId).not.toBe(startSpans[0].spanContext().traceId);
+
+  // Its history, recorded with the trace headers, replays deterministically on the workers' bundle.
+  const workflowId = instanceWorkflowId(member.organizationId, instanceId);
+  const history = await h.system.services.temporal.workflow.getHandle(workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.HERA_WORKFLOW_BUNDLE! }, sinks: workflowSpanSinks() }, history, workflowId);
 });
 
 test('a log line inside a traced request carries its trace id, span id and correlation id', () => {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -10,7 +12,7 @@ import { correlationKey, flushTracing, requestContext, startTracing, stopTracing
 import { createHeraWorker, type HeraWorker } from '../src/worker';
 import { eventually } from './support/eventually';
 import { startHarness, type Harness, type Member, type SecondApi } from './support/harness';
-import { pollersOn } from './support/worker';
+import { childWorker, pollersOn } from './support/worker';
 
 /**
  * The spans land in memory here: this process turns tracing on with an in-memory exporter, then runs an API and a
@@ -155,3 +157,36 @@ test('with tracing off (the API and worker built without it) nothing is exported
   // The traced API's spans are there all along: the exporter is listening.
   expect(exporter.getFinishedSpans().length).toBeGreaterThan(0);
 });
+
+test('`hera worker` with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans there over OTLP/HTTP', async () => {
+  const received: Array<{ path: string; body: string }> = [];
+  const collector = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const taskQueue = `tracing-otlp-${Date.now()}`;
+  const worker = childWorker(h.env.databaseUrl, taskQueue, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
+  const api = await h.apiWith({ HERA_TASK_QUEUE: taskQueue, HERA_COMMAND_TIMEOUT_MS: '60000' });
+  try {
+    await worker.running;
+    const correlationId = `otlp-${randomUUID()}`;
+    const started = await post(api.url, '/api/v1/workflows', { definition_code: 'LEAVE_APPROVAL', context: { days: 1 } }, correlationId);
+    expect(started.status).toBe(201);
+    // The batch goes out within the processor's 5 s delay: the workflow's and the activity's spans, as OTLP JSON.
+    await eventually(async () => {
+      const sent = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n');
+      for (const name of ['HandleUpdate:awaitCreated', 'RunActivity:createInstanceRecord', 'insert universal_transactions', correlationId, 'hera-worker']) {
+        expect(sent).toContain(name);
+      }
+    }, 30_000);
+  } finally {
+    await api.close();
+    await worker.kill();
+    await new Promise((resolve) => collector.close(resolve));
+  }
+}, 120_000);

@@ -127,6 +127,11 @@ test('a START and an ADVANCE are each one trace: request, runProcedure, Temporal
   expectOneTrace(advanceSpans, advanceId, 'HERA.UNIV.WF.ADVANCE.V1', 'StartWorkflowUpdate:advance', 'HandleUpdate:advance');
   expect(advanceSpans[0].spanContext().traceId).not.toBe(startSpans[0].spanContext().traceId);
 
+  // Probes and scrapes are not traced.
+  expect((await fetch(`${traced.url}/healthz`)).status).toBe(200);
+  await flushTracing();
+  expect(exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER && !s.name.startsWith('POST /api/v1/'))).toEqual([]);
+
   // Its history, recorded with the trace headers, replays deterministically on the workers' bundle.
   const workflowId = instanceWorkflowId(member.organizationId, instanceId);
   const history = await h.system.services.temporal.workflow.getHandle(workflowId).fetchHistory();

@@ -75,7 +75,8 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
-  if (tracingOn()) app.use(traceRequests);
+  // The API's requests, not the probes and scrapes (/healthz, /readyz, /metrics) every few seconds.
+  if (tracingOn()) app.use('/api/v1', traceRequests);
   app.use(refuseLargeBodies);
 
   app.get('/healthz', (_req, res) => {

@@ -6,6 +6,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { dbOptions, openDb, type Db } from '../src/db/pool';
+import { statementName } from '../src/db/tracedClient';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { workflowSpanSinks } from '../src/temporal/tracing';
 import { correlationKey, flushTracing, requestContext, startTracing, stopTracing, traceLogFields } from '../src/tracing';
@@ -144,6 +145,19 @@ test('a log line inside a traced request carries its trace id, span id and corre
   span.end();
   expect(fields).toEqual({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, correlation_id: 'log-correlation' });
   expect(traceLogFields()).toEqual({});
+});
+
+test('a statement span is named by verb and first table or function, never by values', () => {
+  expect(statementName("insert into universal_transactions (id, metadata) values ($1, '{}')")).toBe('insert universal_transactions');
+  expect(statementName('select id from hera_sweep_organizations($1::uuid[]) as id')).toBe('select hera_sweep_organizations');
+  expect(statementName('\n  update wf_tasks set status = $2 where id = $1')).toBe('update wf_tasks');
+  expect(statementName("select set_config('hera.org_id', $1, true)")).toBe('select');
+  expect(statementName('commit')).toBe('commit');
+});
+
+test('a malformed OTEL_EXPORTER_OTLP_ENDPOINT stops the process at start', () => {
+  expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://collector:4318');
 });
 
 test('with tracing off (the API and worker built without it) nothing is exported', async () => {

@@ -177,7 +177,7 @@ test('with tracing off (the API and worker built without it) nothing is exported
   expect(exporter.getFinishedSpans().length).toBeGreaterThan(0);
 });
 
-test('`hera worker` with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans there over OTLP/HTTP', async () => {
+test('`hera worker` with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans there over OTLP/HTTP; its log lines on a request name it', async () => {
   const received: Array<{ path: string; body: string }> = [];
   const collector = http.createServer((req, res) => {
     let body = '';
@@ -203,6 +203,20 @@ test('`hera worker` with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans there over 
         expect(sent).toContain(name);
       }
     }, 30_000);
+
+    // An activity's log line on a request's path (a log effect of the transition) carries its trace and correlation id.
+    const code = `TRACED_LOG_${Date.now()}`;
+    const registered = await post(api.url, '/api/v1/definitions', { code, states: ['OPEN', 'DONE'], transitions: [{ from: 'OPEN', to: 'DONE', by: ['user'], effects: ['HERA.UNIV.WF.EFFECT.LOG.v1'] }] }, `register-${randomUUID()}`);
+    expect(registered.status).toBe(201);
+    const opened = await post(api.url, '/api/v1/workflows', { definition_code: code }, `open-${randomUUID()}`);
+    const advanceId = `logged-${randomUUID()}`;
+    expect((await post(api.url, `/api/v1/workflows/${opened.body.instance_id}/advance`, { to_state: 'DONE', actor_role: 'user' }, advanceId)).status).toBe(200);
+    const line = await eventually(async () => {
+      const logged = worker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.msg === 'workflow effect' && l.instance_id === opened.body.instance_id);
+      expect(logged).toBeDefined();
+      return logged;
+    }, 30_000);
+    expect(line).toMatchObject({ correlation_id: advanceId, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
   } finally {
     await api.close();
     await worker.kill();

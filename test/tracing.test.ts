@@ -18,6 +18,7 @@ import { childWorker, pollersOn } from './support/worker';
 /**
  * The spans land in memory here: this process turns tracing on with an in-memory exporter, then runs an API and a
  * worker (on a task queue of its own) built with it. The run's shared API and worker were built without tracing.
+ * The last test runs `hera worker` as a process of its own, exporting over OTLP/HTTP to a collector in this one.
  */
 const exporter = new InMemorySpanExporter();
 let h: Harness;

@@ -95,6 +95,8 @@ const envSchema = z.object({
       if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a host name, address or CIDR: ${invalid.join(', ')}` });
     })
     .optional(),
+  /** Where `hera api` and `hera worker` send their traces (OTLP over HTTP, e.g. http://collector:4318); unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   // A key set is usually shared by many services: without issuer and audience, any of their tokens would do.

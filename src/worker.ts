@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { Db } from './db/pool';
 import { connectClient, connectWorkerConnection, ensureSearchAttributes } from './temporal/connection';
 import { ensureSweepSchedule } from './temporal/schedule';
+import { activityTracing, workflowInterceptorModules, workflowSpanSinks } from './temporal/tracing';
 
 export const workflowsPath = require.resolve('./workflows');
 
@@ -14,7 +15,7 @@ export const workflowCode = ({ HERA_WORKFLOW_BUNDLE }: Pick<Config, 'HERA_WORKFL
 
 /** Bundles the workflow code once into `file`, for HERA_WORKFLOW_BUNDLE (a worker then starts without bundling). */
 export async function writeWorkflowBundle(file: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules });
   await writeFile(file, code);
 }
 
@@ -52,6 +53,12 @@ export async function createHeraWorker({ config, db }: WorkerDeps): Promise<Hera
       // Past the cache, each command to an instance replays its history first: size it to the instances in use.
       ...(config.HERA_WORKER_CACHED_WORKFLOWS ? { maxCachedWorkflows: config.HERA_WORKER_CACHED_WORKFLOWS } : {}),
       ...workflowCode(config),
+      interceptors: {
+        // A prebuilt bundle carries them already.
+        workflowModules: config.HERA_WORKFLOW_BUNDLE ? [] : workflowInterceptorModules,
+        activity: activityTracing(),
+      },
+      sinks: workflowSpanSinks(),
     });
     const workerConnection = connection;
     return {

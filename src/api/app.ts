@@ -8,10 +8,12 @@ import { httpDuration, registry } from '../metrics';
 import type { Contract } from '../procedures/contracts';
 import type { RunProcedure } from '../procedures/runner';
 import type { Caller } from '../procedures/types';
+import { tracingOn } from '../tracing';
 import { bodyLimitBytes, refuseLargeBodies } from './bodyLimit';
 import { dashboardRouter, type DashboardSettings } from './dashboard';
 import { errorHandler, notFound } from './errors';
 import { organizationRateLimit, type RateLimitSettings } from './rateLimit';
+import { traceRequests } from './tracing';
 
 export interface AppDeps {
   /** The procedure contracts: their routes are the API. */
@@ -76,6 +78,8 @@ export function createApp({ contracts, runProcedure, verifyToken, admitOrganizat
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
+  // The API's requests, not the probes and scrapes (/healthz, /readyz, /metrics) every few seconds.
+  if (tracingOn()) app.use('/api/v1', traceRequests);
   app.use(refuseLargeBodies);
 
   app.get('/healthz', (_req, res) => {

@@ -18,7 +18,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   let hera: HeraError;
   if (error instanceof HeraError) hera = error;
   else if (error instanceof DatabaseUnavailable) {
-    logger.warn({ err: error, path: req.path }, 'no database connection');
+    logger.warn({ err: error, path: req.path, correlation_id: res.getHeader('X-Correlation-ID') }, 'no database connection');
     hera = new HeraError('DATABASE_UNAVAILABLE', 503, 'the database is not answering; retry the request (with the same Idempotency-Key)');
   } else if (error?.type === 'entity.parse.failed') hera = new HeraError('INVALID_JSON', 400, 'the body is not valid JSON');
   else if (error?.type === 'entity.too.large') hera = payloadTooLarge();

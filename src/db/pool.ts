@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Config } from '../config';
 import { DatabaseUnavailable } from '../errors';
+import { tracingOn } from '../tracing';
+import { TracedClient } from './tracedClient';
 
 export type Sql = pg.PoolClient;
 
@@ -72,6 +74,7 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
     // Sent at connection start-up, so they bound every statement and every transaction a handler leaves open.
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    ...(tracingOn() ? { Client: TracedClient } : {}),
   });
   pool.on('error', () => {
     // An idle client lost its server (e.g. a database restart); the pool replaces it on the next checkout.

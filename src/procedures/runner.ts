@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { HeraError, Refusal, validationFailed } from '../errors';
 import { auditedInput, cappedString, inputSummary } from './auditInput';
 import { unavailableFrom, withCommandDeadline } from '../temporal/commands';
+import { correlationKey, inSpan, tracingOn } from '../tracing';
 import { commonErrors, type Contract } from './contracts';
 import { passesGate } from './roles';
 import type { Caller, ProcedureImplementation, Services } from './types';
@@ -80,7 +81,7 @@ export function createRunner(
   implementations: readonly ProcedureImplementation[],
 ): RunProcedure {
   const procedures = bindProcedures(contracts, implementations);
-  return async (smartCode, input, caller, options = {}) => {
+  const runProcedure: RunProcedure = async (smartCode, input, caller, options = {}) => {
     const procedure = procedures.get(smartCode);
     if (!procedure) throw new HeraError('PROCEDURE_NOT_FOUND', 404, `no procedure ${smartCode}`);
     const { contract } = procedure;
@@ -113,6 +114,11 @@ export function createRunner(
       if (error instanceof HeraError) await audit('REFUSED', error.code);
       throw error;
     }
+  };
+  if (!tracingOn()) return runProcedure;
+  return (smartCode, input, caller, options = {}) => {
+    const attributes = { 'hera.smart_code': smartCode, 'hera.organization_id': caller.organizationId, ...(options.correlationId ? { [correlationKey]: options.correlationId } : {}) };
+    return inSpan(`runProcedure ${smartCode}`, attributes, () => runProcedure(smartCode, input, caller, options));
   };
 
   async function run(

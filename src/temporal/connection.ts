@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
+import { tracingOn } from '../tracing';
 import { searchAttributeTypes } from './searchAttributes';
 
 function connectionOptions(config: Config): { address: string; tls?: object; apiKey?: string } {
@@ -12,9 +14,11 @@ function connectionOptions(config: Config): { address: string; tls?: object; api
   };
 }
 
+/** With tracing on, each start, Update, Signal and query is a span whose context travels to the workflow in its headers. */
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const interceptors = tracingOn() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors });
 }
 
 export function connectWorkerConnection(config: Config): Promise<NativeConnection> {

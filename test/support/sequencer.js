@@ -28,6 +28,7 @@ const weights = {
   'databaseOutage.test.ts': 15,
   'timers.test.ts': 7,
   'replay.test.ts': 5,
+  'tracing.test.ts': 20,
   'instanceFilters.test.ts': 6,
   'modify.test.ts': 12,
   'bulk.test.ts': 40,

@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface ChildWorker {
   /** Resolves once the worker polls. */
   running: Promise<void>;
+  /** What it has logged so far (stderr). */
+  output(): string;
   /** Sends `signal` (e.g. SIGSTOP: a worker that holds its tasks and answers nothing, like a hung host). */
   signal(signal: NodeJS.Signals): void;
   kill(): Promise<void>;
@@ -41,6 +43,7 @@ export function childWorker(databaseUrl: string, taskQueue: string, env: Record<
   running.catch(() => undefined);
   return {
     running,
+    output: () => output,
     signal: (signal) => child.kill(signal),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

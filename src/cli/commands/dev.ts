@@ -18,6 +18,7 @@ import { resolveTemporalCli } from '../../temporal/cli';
 import { quietSdkLogger } from '../../temporal/sdkLogger';
 import { startDevServer } from '../../temporal/devServer';
 import { triggerSweep } from '../../temporal/schedule';
+import { startTracing, stopTracing } from '../../tracing';
 import { createHeraWorker } from '../../worker';
 import { shutdown, untilSignal } from '../lifecycle';
 
@@ -86,6 +87,8 @@ export const devCommand = new Command('dev')
       const loaded = loadConfig();
       const jwtSecret = resolveJwtSecret(loaded);
       let config = { ...loaded, HERA_JWT_SECRET: jwtSecret, HERA_WEBHOOK_ALLOW: loaded.HERA_WEBHOOK_ALLOW ?? devWebhookAllow };
+      // One provider for the worker and the API of this process; stopped last, after both.
+      if (startTracing(config, { service: 'hera-dev' })) steps.push(['tracing', () => stopTracing()]);
 
       const database = await resolveDatabase(config);
       steps.push(['database', () => database.stop()]);

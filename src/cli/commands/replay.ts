@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { Command } from 'commander';
+import { workflowInterceptorModules, workflowSpanSinks } from '../../temporal/tracing';
 import { workflowsPath } from '../../worker';
 
 /** A recorded history: the workflow id and the history as `historyToJSON` writes it. */
@@ -19,8 +20,9 @@ export const replayCommand = new Command('replay')
       return { file, workflowId: recorded.workflow_id, history: recorded.history };
     });
     let failed = 0;
-    // Always this checkout's code, never a prebuilt bundle (HERA_WORKFLOW_BUNDLE): replay checks the code as it is.
-    const results = Worker.runReplayHistories({ workflowsPath }, histories);
+    // Always this checkout's code, never a prebuilt bundle (HERA_WORKFLOW_BUNDLE): replay checks the code as it is,
+    // with the interceptors the workers run.
+    const results = Worker.runReplayHistories({ workflowsPath, interceptors: { workflowModules: workflowInterceptorModules }, sinks: workflowSpanSinks() }, histories);
     for await (const result of results) {
       const file = histories.find((h) => h.workflowId === result.workflowId)?.file;
       if (result.error) failed += 1;

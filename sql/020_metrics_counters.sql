@@ -31,27 +31,28 @@ create or replace function hera_task_metric_key(m jsonb) returns jsonb
   as $$ select case when m->>'state' in ('OPEN', 'CLAIMED')
                     then jsonb_build_array('t', m->>'assignee_role', m->>'priority', coalesce(wf_meta_int(m, 'overdue_level'), 0) >= 1) end $$;
 
--- Applies deltas [{org, key, n, hour?}] (zero sums already left out), creating the organization's anchor first.
-create or replace function hera_bump_metrics(deltas jsonb) returns void
+-- A change of one counter: +n or -n under key (an hourly counter when hour is set).
+create type hera_metric_change as (org uuid, key jsonb, hour timestamptz, n bigint);
+
+-- Applies the non-zero changes, in key order, creating the organization's anchor first.
+create or replace function hera_bump_metrics(changes hera_metric_change[]) returns void
   language plpgsql
   as $$
 declare
   actor constant uuid := '00000000-0000-4000-8000-000000000001';
 begin
-  if deltas is null then return; end if;
+  if not exists (select 1 from unnest(changes) c where c.n <> 0) then return; end if;
   insert into core_entities (id, organization_id, entity_type, entity_code, entity_name, smart_code, created_by, updated_by)
-  select distinct hera_metrics_entity((d->>'org')::uuid), (d->>'org')::uuid, 'WF_METRICS', 'WF_METRICS', 'Workflow metrics',
-         'HERA.UNIV.WF.METRICS.ANCHOR.v1', actor, actor
-    from jsonb_array_elements(deltas) d
+  select distinct hera_metrics_entity(c.org), c.org, 'WF_METRICS', 'WF_METRICS', 'Workflow metrics', 'HERA.UNIV.WF.METRICS.ANCHOR.v1', actor, actor
+    from unnest(changes) c where c.n <> 0
   on conflict (id) do nothing;
   insert into core_dynamic_data (organization_id, entity_id, field_name, field_type, field_value_number, field_value_json,
                                  field_value_date, smart_code, created_by, updated_by)
-  select (d->>'org')::uuid, hera_metrics_entity((d->>'org')::uuid),
-         case when d ? 'hour' then 'hour:' || to_char((d->>'hour')::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24') || ':' else 'metric:' end
-           || (d->'key')::text, 'number', (d->>'n')::numeric, d->'key',
-         (d->>'hour')::timestamptz,
-         case when d ? 'hour' then 'HERA.UNIV.WF.METRIC.HOURLY.v1' else 'HERA.UNIV.WF.METRIC.COUNT.v1' end, actor, actor
-    from jsonb_array_elements(deltas) d
+  select c.org, hera_metrics_entity(c.org),
+         case when c.hour is null then 'metric:' else 'hour:' || to_char(c.hour at time zone 'UTC', 'YYYY-MM-DD"T"HH24') || ':' end || c.key::text,
+         'number', c.n, c.key, c.hour,
+         case when c.hour is null then 'HERA.UNIV.WF.METRIC.COUNT.v1' else 'HERA.UNIV.WF.METRIC.HOURLY.v1' end, actor, actor
+    from unnest(changes) c where c.n <> 0
    order by 1, 3
   on conflict (organization_id, entity_id, field_name) do update
     set field_value_number = core_dynamic_data.field_value_number + excluded.field_value_number, updated_at = now();
@@ -90,39 +91,48 @@ create or replace function hera_task_metric_keys(organization uuid, field text, 
 
 -- Each trigger sums what its statement changed per key (a row's keys before: minus one; after: plus one), leaves
 -- out the zero sums and applies the rest. Rows of other kinds have no keys and cost a filter. The transition tables
--- exist per operation (no old rows on insert), so the statement is put together for the operation.
-create or replace function hera_metric_sums_sql(keys_of text, op text) returns text
-  language sql immutable
-  as $$
-  select format('select jsonb_agg(jsonb_strip_nulls(jsonb_build_object(''org'', org, ''key'', key, ''hour'', hour, ''n'', n))) '
-             || 'from (select org, key, hour, sum(n) as n from (%s) changed group by org, key, hour having sum(n) <> 0) s',
-                concat_ws(' union all ',
-                          case when op <> 'INSERT' then format('select k.*, -1 as n from old_rows r, %s k', keys_of) end,
-                          case when op <> 'DELETE' then format('select k.*, 1 as n from new_rows r, %s k', keys_of) end))
-  $$;
-
+-- exist per operation (no old rows on insert), hence a branch per operation; each statement is planned once.
 create or replace function hera_count_transactions() returns trigger
   language plpgsql
   as $$
-declare
-  deltas jsonb;
 begin
-  execute hera_metric_sums_sql('hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at)', tg_op)
-    into deltas;
-  perform hera_bump_metrics(deltas);
+  if tg_op = 'INSERT' then
+    perform hera_bump_metrics(array(
+      select (k.org, k.key, k.hour, count(*))::hera_metric_change from new_rows r, hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k group by k.org, k.key, k.hour));
+  elsif tg_op = 'UPDATE' then
+    perform hera_bump_metrics(array(
+      select (c.org, c.key, c.hour, sum(c.n))::hera_metric_change
+        from (select k.*, -1 as n from old_rows r, hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k
+              union all
+              select k.*, 1 from new_rows r, hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k) c
+       group by c.org, c.key, c.hour));
+  else
+    perform hera_bump_metrics(array(
+      select (k.org, k.key, k.hour, -count(*))::hera_metric_change from old_rows r, hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k group by k.org, k.key, k.hour));
+  end if;
   return null;
 end $$;
 
 create or replace function hera_count_tasks() returns trigger
   language plpgsql
   as $$
-declare
-  deltas jsonb;
 begin
   -- The counters' own writes (core_dynamic_data rows too) count nothing: no task is written from a trigger.
   if pg_trigger_depth() > 1 then return null; end if;
-  execute hera_metric_sums_sql('hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json)', tg_op) into deltas;
-  perform hera_bump_metrics(deltas);
+  if tg_op = 'INSERT' then
+    perform hera_bump_metrics(array(
+      select (k.org, k.key, k.hour, count(*))::hera_metric_change from new_rows r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k group by k.org, k.key, k.hour));
+  elsif tg_op = 'UPDATE' then
+    perform hera_bump_metrics(array(
+      select (c.org, c.key, c.hour, sum(c.n))::hera_metric_change
+        from (select k.*, -1 as n from old_rows r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k
+              union all
+              select k.*, 1 from new_rows r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k) c
+       group by c.org, c.key, c.hour));
+  else
+    perform hera_bump_metrics(array(
+      select (k.org, k.key, k.hour, -count(*))::hera_metric_change from old_rows r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k group by k.org, k.key, k.hour));
+  end if;
   return null;
 end $$;
 
@@ -140,20 +150,18 @@ create trigger wf_metrics_tasks_delete after delete on core_dynamic_data
   referencing old table as old_rows for each statement execute function hera_count_tasks();
 
 -- What is already there, counted once (as the owner: every organization).
-select hera_bump_metrics((
-  select jsonb_agg(jsonb_strip_nulls(jsonb_build_object('org', org, 'key', key, 'hour', hour, 'n', n)))
-    from (select k.org, k.key, k.hour, count(*) as n
-            from universal_transactions r,
-                 hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k
-           group by 1, 2, 3) s));
-select hera_bump_metrics((
-  select jsonb_agg(jsonb_build_object('org', org, 'key', key, 'n', n))
-    from (select k.org, k.key, count(*) as n
-            from core_dynamic_data r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k
-           group by 1, 2) s));
+select hera_bump_metrics(array(
+  select (k.org, k.key, k.hour, count(*))::hera_metric_change
+    from universal_transactions r,
+         hera_transaction_metric_keys(r.organization_id, r.transaction_type, r.smart_code, r.transaction_status, r.metadata, r.created_at, r.updated_at) k
+   group by k.org, k.key, k.hour));
+select hera_bump_metrics(array(
+  select (k.org, k.key, k.hour, count(*))::hera_metric_change
+    from core_dynamic_data r, hera_task_metric_keys(r.organization_id, r.field_name, r.smart_code, r.field_value_json) k
+   group by k.org, k.key, k.hour));
 
 grant execute on function hera_metrics_entity(uuid), hera_metrics_hour(timestamptz), hera_instance_metric_key(jsonb, text),
-  hera_task_metric_key(jsonb), hera_bump_metrics(jsonb), hera_metric_sums_sql(text, text),
+  hera_task_metric_key(jsonb), hera_bump_metrics(hera_metric_change[]),
   hera_transaction_metric_keys(uuid, text, text, text, jsonb, timestamptz, timestamptz), hera_task_metric_keys(uuid, text, text, jsonb) to hera_app;
 
 -- The counters of an organization, and the hours of the last days, read by index.

@@ -96,7 +96,7 @@ async function main() {
     figures.push({
       suite: 'lists', figure: `${name}, ${options.instances.toLocaleString('en')} instances: p95`, value: p95, unit: 'ms',
       ...(filtered ? { target: '≤ 15 ms, Index Cond', holds: p95 <= 15 && cond !== '(none)' } : {}),
-      note: `p50 ${p50.toFixed(2)} ms; ${cond === '(none)' ? 'no Index Cond' : `Index Cond ${cond.trim()}`}`,
+      note: `p50 ${p50.toFixed(2)} ms; ${cond === '(none)' ? 'no Index Cond' : `Index Cond ${cond.trim().replaceAll(org, '$org')}`}`,
     });
   }
   await writeSummary(options.json, { suite: 'lists', figures, details: { instances: options.instances, seedSeconds } });

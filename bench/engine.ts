@@ -14,12 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Command } from 'commander';
 import { signToken } from '../src/auth/jwt';
 import { systemActorId } from '../src/db/queries/codes';
 import { ensureOrganization } from '../src/db/queries/organizations';
 import { startApi } from '../src/system';
+import { instanceWorkflowId } from '../src/temporal/ids';
 import { bareStartUpdate, bareStepUpdate, type bareWorkflow } from './support/bareWorkflow';
 import { startProfile, type ProfileSummary } from './support/profile';
 import { writeSummary, type Figure } from './support/summary';
@@ -37,6 +39,8 @@ interface ModeResult {
   engine: number;
   bare: number;
   phases: Record<string, number>;
+  /** What one instance of each cost Temporal: its history's events by type. */
+  history: { engine: Record<string, number>; bare: Record<string, number> };
   profile?: ProfileSummary;
 }
 
@@ -74,13 +78,17 @@ async function measure(mode: 'memory' | 'file', n: number, concurrency: number, 
       states: ['A', 'B', 'C', 'D'],
       transitions: [{ from: 'A', to: 'B', by: ['user'] }, { from: 'B', to: 'C', by: ['user'] }, { from: 'C', to: 'D', by: ['user'] }],
     });
+    let lastEngine = '';
+    let lastBare = '';
     const engineOne = async () => {
       const id = String((await call('/api/v1/workflows', { definition_code: 'ENGINE_BENCH' })).instance_id);
+      lastEngine = instanceWorkflowId(org, id);
       for (const to of ['B', 'C', 'D']) await call(`/api/v1/workflows/${id}/advance`, { to_state: to });
     };
     const client = system.services.temporal;
     const bareOne = async () => {
       const workflowId = `bare-bench-${randomUUID()}`;
+      lastBare = workflowId;
       await client.workflow.executeUpdateWithStart(bareStartUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof bareWorkflow>('bareWorkflow', {
           workflowId,
@@ -106,14 +114,25 @@ async function measure(mode: 'memory' | 'file', n: number, concurrency: number, 
     const engine2 = await phase(engineOne);
     const top = await profile?.stop(join(profileDir ?? '.', `engine-${mode}.cpuprofile`));
     const bare2 = await phase(bareOne);
+    const events = async (workflowId: string) => {
+      const counts: Record<string, number> = {};
+      for (const event of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+        const type = String(temporal.api.enums.v1.EventType[event.eventType ?? 0]).replace(/^EVENT_TYPE_/, '').toLowerCase();
+        counts[type] = (counts[type] ?? 0) + 1;
+        counts.total = (counts.total ?? 0) + 1;
+      }
+      return counts;
+    };
     const result = {
       mode,
+      history: { engine: await events(lastEngine), bare: await events(lastBare) },
       engine: (2 * n) / (engine1 + engine2),
       bare: (2 * n) / (bare1 + bare2),
       phases: { bare1, engine1, engine2, bare2 },
       ...(top ? { profile: top } : {}),
     };
     console.log(`${mode}: engine ${result.engine.toFixed(1)}/s, bare ${result.bare.toFixed(1)}/s, ratio ${(result.engine / result.bare).toFixed(2)} (phases s: ${[bare1, engine1, engine2, bare2].map((s) => s.toFixed(1)).join(', ')})`);
+    console.log(`${mode}: one instance's history events: engine ${JSON.stringify(result.history.engine)}; bare ${JSON.stringify(result.history.bare)}`);
     return result;
   } finally {
     bareWorker.shutdown();

@@ -18,6 +18,7 @@ import { systemActorId } from '../src/db/queries/codes';
 import { ensureOrganization } from '../src/db/queries/organizations';
 import { sendInstanceUpdate } from '../src/temporal/instanceUpdate';
 import { pauseUpdate, resumeUpdate, type AdminCommand } from '../src/workflows/messages';
+import { writeSummary } from './support/summary';
 import { eachLimited, runBench, startBenchSystem } from './support/system';
 
 const count = (v: string) => {
@@ -30,8 +31,9 @@ async function main(): Promise<void> {
   const options = new Command()
     .option('--instances <n>', 'real instances (env BENCH_BULK_INSTANCES)', count, Number(process.env.BENCH_BULK_INSTANCES ?? 10_000))
     .option('--concurrency <n>', 'Updates in flight at once, for both (HERA_BULK_CONCURRENCY)', count, 32)
+    .option('--json <file>', 'write the rates as JSON')
     .parse()
-    .opts<{ instances: number; concurrency: number }>();
+    .opts<{ instances: number; concurrency: number; json?: string }>();
   const n = options.instances;
   const { config, system, close } = await startBenchSystem('bulk', {
     HERA_BULK_CONCURRENCY: String(options.concurrency),
@@ -93,6 +95,13 @@ async function main(): Promise<void> {
     const directAll = directPause + directResume;
     const bulkAll = bulkPause + bulkResume;
     console.log(`| both | ${directAll.toFixed(1)} | ${rate(directAll / 2)} | ${bulkAll.toFixed(1)} | ${rate(bulkAll / 2)} | ${(directAll / bulkAll).toFixed(2)} |`);
+    await writeSummary(options.json, {
+      suite: 'bulk',
+      figures: [{
+        suite: 'bulk', figure: `bulk pause and resume, ${n.toLocaleString('en')} instances`, value: (2 * n) / bulkAll, unit: 'instances/s',
+        floor: (2 * n) / directAll, ratio: directAll / bulkAll, note: `direct Updates as the floor, concurrency ${options.concurrency}`,
+      }],
+    });
   } finally {
     await close();
   }

@@ -20,6 +20,7 @@ import { Command } from 'commander';
 import { systemActorId } from '../src/db/queries/codes';
 import { ensureOrganization } from '../src/db/queries/organizations';
 import { windowCalendar } from './support/windowCalendar';
+import { writeSummary } from './support/summary';
 import { eachLimited, runBench, startBenchSystem } from './support/system';
 
 const minuteMs = 60_000;
@@ -43,10 +44,11 @@ const sleepUntil = (ms: number) => new Promise((resolve) => setTimeout(resolve, 
 type Caller = { userId: string; organizationId: string; roles: string[] };
 
 async function main(): Promise<void> {
-  const { instances: n } = new Command()
+  const { instances: n, json } = new Command()
     .option('--instances <n>', 'instances per design (env BENCH_SLA_INSTANCES)', count, Number(process.env.BENCH_SLA_INSTANCES ?? 10_000))
+    .option('--json <file>', 'write the seconds until all escalated as JSON')
     .parse()
-    .opts<{ instances: number }>();
+    .opts<{ instances: number; json?: string }>();
   const bench = await startBenchSystem('sla', {
     // Both sets stay cached, as in bench/bulk.ts (BENCH_SLA_CACHE=0: the SDK's default, to see what eviction costs).
     ...(process.env.BENCH_SLA_CACHE === '0' ? {} : { HERA_WORKER_CACHED_WORKFLOWS: String(2 * n + 100) }),
@@ -151,6 +153,11 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|---|');
     row('on-time', onTimeDone - t, 'deadline T (lateness)', onTimeSpread);
     row('sweep-only', sweepDone - sweepBegan, 'sweep start', sweepSpread);
+    const figure = (design: string, ms: number, [p50, p90, p99]: string[]) => ({
+      suite: 'sla', figure: `${n.toLocaleString('en')} instances breaching at once, ${design}: s until all escalated`, value: ms / 1000, unit: 's',
+      note: `escalation step p50 ${p50} s, p90 ${p90} s, p99 ${p99} s`,
+    });
+    await writeSummary(json, { suite: 'sla', figures: [figure('on-time', onTimeDone - t, onTimeSpread), figure('sweep-only', sweepDone - sweepBegan, sweepSpread)] });
     console.log(`\nsweep-only: as_of ${asOf}, run ${report.run_duration_ms} ms, ${report.instances_processed} processed, ${report.instances_escalated} escalated, ${report.notifications_sent} notices, ${report.errors} errors`);
   } finally {
     await bench.close();

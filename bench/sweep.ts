@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import pg from 'pg';
 import { systemActorId } from '../src/db/queries/codes';
+import { writeSummary, type Figure } from './support/summary';
 import { eachLimited, runBench, startBenchSystem } from './support/system';
 
 /** Active instances, PENDING timers and open tasks whose next level is 7 to 37 days away: never due in this run. */
@@ -66,8 +67,10 @@ async function main(): Promise<void> {
   const options = new Command()
     .option('--instances <n>', 'seeded active instances (plus as many timers, half as many tasks)', (v) => Number(v), 100_000)
     .option('--due <n>', 'real instances whose SLA the sweep finds breached', (v) => Number(v), 1000)
+    .option('--json <file>', 'write each sweep\'s times as JSON')
     .parse()
-    .opts<{ instances: number; due: number }>();
+    .opts<{ instances: number; due: number; json?: string }>();
+  const figures: Figure[] = [];
   const { config, system, ownerUrl, close } = await startBenchSystem('sweep');
   try {
     const org = randomUUID();
@@ -94,6 +97,10 @@ async function main(): Promise<void> {
         })
         : ((await system.runProcedure('HERA.UNIV.WF.SCHEDULER.V1', { as_of: asOf }, caller)).body as Record<string, number>);
       const ms = performance.now() - began;
+      figures.push({
+        suite: 'sweep', figure: `sweep over ${options.instances.toLocaleString('en')} active, ${label}`, value: ms, unit: 'ms',
+        note: `run ${r.run_duration_ms} ms in the workflow; ${r.instances_processed} processed, ${r.instances_escalated} escalated, ${r.errors} errors`,
+      });
       console.log(
         `| ${label} | ${r.instances_processed} | ${r.instances_escalated} | ${r.notifications_sent} | ${r.errors} | ${r.run_duration_ms} | ${ms.toFixed(0)} |`,
       );
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
     const breach = new Date(Date.now() + 25 * 3_600_000).toISOString();
     await sweep(`${options.due} breached`, breach);
     await sweep('the same again', breach);
+    await writeSummary(options.json, { suite: 'sweep', figures });
   } finally {
     await close();
   }

@@ -21,10 +21,11 @@ export interface BenchSystem {
 /**
  * What a benchmark measures against: its own Temporal dev server, the database (DATABASE_URL or embedded) migrated,
  * an in-process worker on a task queue of its own, and the API's system; no sweep schedule. `settings` are
- * environment values of the run on top of the process's.
+ * environment values of the run on top of the process's; `temporalDbFile` keeps the dev server's state in that SQLite
+ * file instead of in memory.
  */
-export async function startBenchSystem(name: string, settings: Record<string, string> = {}): Promise<BenchSystem> {
-  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort() });
+export async function startBenchSystem(name: string, settings: Record<string, string> = {}, temporalDbFile?: string): Promise<BenchSystem> {
+  const temporal = await startDevServer({ cliPath: await resolveTemporalCli(), port: await freePort(), dbFile: temporalDbFile });
   const config = loadConfig({
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,

@@ -264,8 +264,8 @@ describe('audit events and the outbox', () => {
   const instanceId = '00000000-0000-4000-8000-000000000042';
   const jobId = '00000000-0000-4000-8000-0000000b0003';
   beforeAll(async () => {
-    // 20,000 audit events over 2,000 instances (one in 23 refused, a fifth from bulk jobs of 2,000 events) and
-    // 10,000 outbox rows over the same instances, four templates, a twentieth PENDING.
+    // 8,000 audit events over 2,000 instances (one in 23 refused, a fifth from bulk jobs of 1,000 events) and
+    // 4,000 outbox rows over the same instances, four templates, a twentieth PENDING.
     await h.system.services.db.withOrg(org, async (sql) => {
       await sql.query(
         `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
@@ -273,9 +273,9 @@ describe('audit events and the outbox', () => {
                 jsonb_build_object('procedure_code', (array['HERA.UNIV.WF.INSTANCE.PAUSE.V1','HERA.UNIV.WF.INSTANCE.RESUME.V1',
                     'HERA.UNIV.WF.INSTANCE.REASSIGN.V1','HERA.UNIV.WF.INSTANCE.CANCEL.V1','HERA.UNIV.WF.EFFECT.RETRY.V1'])[1 + g % 5],
                   'instance_id', '00000000-0000-4000-8000-' || lpad((g % 2000)::text, 12, '0'), 'actor_user_id', $2::uuid, 'source', 'api',
-                  'bulk_job_id', case when g % 5 = 1 then '00000000-0000-4000-8000-0000000b' || lpad((g / 2000)::text, 4, '0') end),
+                  'bulk_job_id', case when g % 5 = 1 then '00000000-0000-4000-8000-0000000b' || lpad((g / 1000)::text, 4, '0') end),
                 now() - g * interval '1 second', now() - g * interval '1 second', $2, $2
-           from generate_series(1, 20000) g`,
+           from generate_series(1, 8000) g`,
         [org, '00000000-0000-4000-8000-000000000001'],
       );
       await sql.query(
@@ -285,7 +285,7 @@ describe('audit events and the outbox', () => {
                 jsonb_build_object('instance_id', '00000000-0000-4000-8000-' || lpad((g % 2000)::text, 12, '0'),
                   'template', (array['sla_warning','sla_breach','task_overdue','workflow_event'])[1 + g % 4], 'recipient', '{}'::jsonb, 'payload', '{}'::jsonb),
                 now() - g * interval '2 second', now() - g * interval '2 second', $2, $2
-           from generate_series(1, 10000) g`,
+           from generate_series(1, 4000) g`,
         [org, '00000000-0000-4000-8000-000000000001'],
       );
     });

@@ -7,7 +7,7 @@ const auditedProcedures = [
   ...Array<string>(4).fill('HERA.UNIV.WF.INSTANCE.PAUSE.V1'), ...Array<string>(4).fill('HERA.UNIV.WF.INSTANCE.RESUME.V1'),
   ...Array<string>(3).fill('HERA.UNIV.WF.INSTANCE.REASSIGN.V1'), ...Array<string>(2).fill('HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1'),
   'HERA.UNIV.WF.INSTANCE.CANCEL.V1', 'HERA.UNIV.WF.INSTANCE.MOVE.V1', 'HERA.UNIV.WF.INSTANCE.MIGRATE.V1',
-  'HERA.UNIV.WF.INSTANCE.RECONCILE.V1', 'HERA.UNIV.WF.EFFECT.RETRY.V1', 'HERA.UNIV.WF.TASK.REASSIGN.V1',
+  'HERA.UNIV.WF.INSTANCE.RECONCILE.V1', 'HERA.UNIV.WF.EFFECT.RETRY.V1', 'HERA.UNIV.WF.TASK.REASSIGN.V1', 'HERA.UNIV.WF.TIMER.FIRE.V1',
 ];
 /** A call no instance is named in, one event in a thousand. */
 export const rareAuditedProcedure = 'HERA.UNIV.WF.WEBHOOK.SECRET.ROTATE.V1';
@@ -74,7 +74,7 @@ export async function seedOrganization(url: string, org: string, instances: numb
       await owner.query(
         `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
          select $1, 'WF_AUDIT', 'HERA.UNIV.WF.AUDIT.EVENT.v1', case when g % 23 = 0 then 'REFUSED' else 'SUCCESS' end,
-                jsonb_build_object('procedure_code', case when g % 1000 = 7 then $4 else ($5::text[])[1 + g % 20] end,
+                jsonb_build_object('procedure_code', case when g % 1000 = 7 then $4 else ($5::text[])[1 + g % array_length($5::text[], 1)] end,
                   'outcome', case when g % 23 = 0 then 'REFUSED' else 'SUCCESS' end,
                   'error_code', case when g % 23 = 0 then 'INSTANCE_ALREADY_PAUSED' end, 'actor_user_id', $2::uuid,
                   'instance_id', case when g % 1000 <> 7 then md5('instance' || g % greatest($3::int / 4, 1))::uuid end,

@@ -1,7 +1,8 @@
 /**
  * List query latency at scale: seeds N instances (and N/2 tasks) of one organization plus as many of another
- * with set-based SQL, then times every list filter of INSTANCES.LIST and TASKS.LIST as the application role
- * under forced row-level security, through the same query functions the API uses.
+ * with set-based SQL, and N audit events and N/2 outbox rows of the first, then times every list filter of
+ * INSTANCES.LIST and TASKS.LIST and the AUDIT.LIST and NOTIFICATIONS.LIST filters as the application role under
+ * forced row-level security, through the same query functions the API uses.
  *
  *   DATABASE_URL=postgres://… npx tsx bench/lists.ts --instances 100000 [--runs 200]
  */
@@ -13,9 +14,10 @@ import { migrate } from '../src/db/migrate';
 import { localAppUrl, provisionAppRole } from '../src/db/appRole';
 import { dbOptions, openDb, type Sql } from '../src/db/pool';
 import { listInstances } from '../src/db/queries/instancesList';
-import { getInstance, listTasks } from '../src/db/queries/readModels';
+import { listAuditEvents } from '../src/db/queries/audit';
+import { getInstance, listNotifications, listTasks } from '../src/db/queries/readModels';
 import { resolveDatabase } from '../src/db/resolve';
-import { seedOrganization as seed } from './support/seed';
+import { rareAuditedProcedure, seedOrganization as seed } from './support/seed';
 import { writeSummary, type Figure } from './support/summary';
 
 function percentile(sorted: number[], p: number): number {
@@ -36,11 +38,15 @@ async function main() {
   await provisionAppRole(database.url, appUrl);
   const [org, other] = [randomUUID(), randomUUID()];
   const started = performance.now();
-  await seed(database.url, org, options.instances);
+  await seed(database.url, org, options.instances, { audit: true });
   await seed(database.url, other, options.instances);
   const seedSeconds = (performance.now() - started) / 1000;
   const db = await openDb({ ...dbOptions(config, appUrl), max: 1 });
   const someInstance = await db.withOrg(org, async (sql) => (await sql.query('select instance_id from wf_instances_view limit 1')).rows[0].instance_id);
+  // An instance and a bulk job named by audit events (the seed derives their ids).
+  const { auditInstance, bulkJob } = await db.withOrg(org, async (sql) => (await sql.query(
+    `select (select instance_id from wf_audit_view where instance_id is not null limit 1) as "auditInstance",
+            (select bulk_job_id from wf_audit_view where bulk_job_id is not null limit 1) as "bulkJob"`)).rows[0]);
   const newest = { by: 'created_at' as const, order: 'desc' as const };
   const queries: Array<[string, (sql: Sql) => Promise<unknown>]> = [
     ['instances, newest 50', (sql) => listInstances(sql, org, {}, newest, 50, null)],
@@ -54,8 +60,18 @@ async function main() {
     ['tasks, newest 50', (sql) => listTasks(sql, org, {}, newest, 50, null)],
     ['tasks, open for a role', (sql) => listTasks(sql, org, { taskState: 'OPEN', assigneeRole: 'manager' }, newest, 50, null)],
     ['tasks, overdue by due date', (sql) => listTasks(sql, org, { overdueAt: new Date().toISOString() }, { by: 'due_at', order: 'asc' }, 50, null)],
+    ['audit, newest 50', (sql) => listAuditEvents(sql, org, {}, 50, null)],
+    ['audit, instance', (sql) => listAuditEvents(sql, org, { instanceId: auditInstance }, 50, null)],
+    ['audit, procedure (a fifth)', (sql) => listAuditEvents(sql, org, { procedureCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1' }, 50, null)],
+    ['audit, procedure (one in 1,000)', (sql) => listAuditEvents(sql, org, { procedureCode: rareAuditedProcedure }, 50, null)],
+    ['audit, outcome REFUSED', (sql) => listAuditEvents(sql, org, { outcome: 'REFUSED' }, 50, null)],
+    ['audit, bulk job', (sql) => listAuditEvents(sql, org, { bulkJobId: bulkJob }, 50, null)],
+    ['notifications, newest 50', (sql) => listNotifications(sql, org, {}, 50, null)],
+    ['notifications, instance', (sql) => listNotifications(sql, org, { instanceId: auditInstance }, 50, null)],
+    ['notifications, template', (sql) => listNotifications(sql, org, { template: 'sla_breach' }, 50, null)],
+    ['notifications, status FAILED', (sql) => listNotifications(sql, org, { status: 'FAILED' }, 50, null)],
   ];
-  console.log(`seeded ${options.instances} instances and ${Math.floor(options.instances / 2)} tasks in each of 2 organizations in ${seedSeconds.toFixed(1)} s`);
+  console.log(`seeded ${options.instances} instances and ${Math.floor(options.instances / 2)} tasks in each of 2 organizations, ${options.instances} audit events and ${Math.floor(options.instances / 2)} outbox rows in the first, in ${seedSeconds.toFixed(1)} s`);
   console.log(`| query | p50 ms | p95 ms |\n|---|---|---|`);
   const timed = new Map<string, { p50: number; p95: number }>();
   for (const [name, query] of queries) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { instanceSorts, listInstances, type InstanceFilter } from '../src/db/queries/instancesList';
-import { listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
+import { listNotifications, listTasks, taskSorts, type TaskFilter } from '../src/db/queries/readModels';
 import type { Sql } from '../src/db/pool';
 import type { KeysetPosition } from '../src/db/queries/keyset';
 import { listAuditEvents } from '../src/db/queries/audit';
@@ -257,5 +257,58 @@ describe('bulk jobs', () => {
 
   test('a job\'s audit events are an index condition', async () => {
     expectServedBy(await explain((sql) => listAuditEvents(sql, org, { bulkJobId: jobId }, 50, null)), 'idx_wf_audit_bulk_job', [byOrg, "wf_meta_uuid(metadata, 'bulk_job_id'::text) = "]);
+  });
+});
+
+describe('audit events and the outbox', () => {
+  const instanceId = '00000000-0000-4000-8000-000000000042';
+  const jobId = '00000000-0000-4000-8000-0000000b0003';
+  beforeAll(async () => {
+    // 8,000 audit events over 2,000 instances (one in 23 refused, a fifth from bulk jobs of 1,000 events) and
+    // 4,000 outbox rows over the same instances, four templates, a twentieth PENDING.
+    await h.system.services.db.withOrg(org, async (sql) => {
+      await sql.query(
+        `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
+         select $1, 'WF_AUDIT', 'HERA.UNIV.WF.AUDIT.EVENT.v1', case when g % 23 = 0 then 'REFUSED' else 'SUCCESS' end,
+                jsonb_build_object('procedure_code', (array['HERA.UNIV.WF.INSTANCE.PAUSE.V1','HERA.UNIV.WF.INSTANCE.RESUME.V1',
+                    'HERA.UNIV.WF.INSTANCE.REASSIGN.V1','HERA.UNIV.WF.INSTANCE.CANCEL.V1','HERA.UNIV.WF.EFFECT.RETRY.V1'])[1 + g % 5],
+                  'instance_id', '00000000-0000-4000-8000-' || lpad((g % 2000)::text, 12, '0'), 'actor_user_id', $2::uuid, 'source', 'api',
+                  'bulk_job_id', case when g % 5 = 1 then '00000000-0000-4000-8000-0000000b' || lpad((g / 1000)::text, 4, '0') end),
+                now() - g * interval '1 second', now() - g * interval '1 second', $2, $2
+           from generate_series(1, 8000) g`,
+        [org, '00000000-0000-4000-8000-000000000001'],
+      );
+      await sql.query(
+        `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, business_context, metadata, created_at, updated_at, created_by, updated_by)
+         select $1, 'WF_NOTIFICATION', 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1', case when g % 20 = 0 then 'PENDING' else 'SENT' end,
+                jsonb_build_object('idem_key', 'plans:' || g),
+                jsonb_build_object('instance_id', '00000000-0000-4000-8000-' || lpad((g % 2000)::text, 12, '0'),
+                  'template', (array['sla_warning','sla_breach','task_overdue','workflow_event'])[1 + g % 4], 'recipient', '{}'::jsonb, 'payload', '{}'::jsonb),
+                now() - g * interval '2 second', now() - g * interval '2 second', $2, $2
+           from generate_series(1, 4000) g`,
+        [org, '00000000-0000-4000-8000-000000000001'],
+      );
+    });
+    const owner = new pg.Client({ connectionString: h.env.databaseUrl });
+    await owner.connect();
+    await owner.query('analyze universal_transactions');
+    await owner.end();
+  });
+
+  const newestFirst = keyset('created_at', 'id', 'desc');
+  // [name, list, filter, index, the filter's own expression in the Index Cond]; the keyset order is the index's.
+  test.each([
+    ['instance', 'audit', { instanceId }, 'idx_wf_audit_instance', "wf_meta_uuid(metadata, 'instance_id'::text) = "],
+    ['procedure', 'audit', { procedureCode: 'HERA.UNIV.WF.INSTANCE.PAUSE.V1' }, 'idx_wf_audit_procedure', "wf_meta_text(metadata, 'procedure_code'::text) = "],
+    ['outcome', 'audit', { outcome: 'REFUSED' }, 'idx_wf_audit_outcome', 'transaction_status = '],
+    ['bulk job', 'audit', { bulkJobId: jobId }, 'idx_wf_audit_bulk_job', "wf_meta_uuid(metadata, 'bulk_job_id'::text) = "],
+    ['instance', 'notifications', { instanceId }, 'idx_wf_notifications_instance', "wf_meta_uuid(metadata, 'instance_id'::text) = "],
+    ['template', 'notifications', { template: 'sla_breach' }, 'idx_wf_notifications_template', "wf_meta_text(metadata, 'template'::text) = "],
+    ['status', 'notifications', { status: 'PENDING' }, 'idx_wf_notifications_status', 'transaction_status = '],
+  ] as const)('the %s filter of the %s list is an index condition under forced RLS, first page and after a cursor', async (_name, list, filter, index, condition) => {
+    const page = (after: KeysetPosition | null) => (sql: Sql) =>
+      list === 'audit' ? listAuditEvents(sql, org, filter, 50, after) : listNotifications(sql, org, filter, 50, after);
+    expectServedBy(await explain(page(null)), index, [byOrg, condition]);
+    expectServedBy(await explain(page(middle)), index, [byOrg, condition, newestFirst]);
   });
 });

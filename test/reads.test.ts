@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { insertNotification } from '../src/db/queries/effects';
 import { startHarness, type Harness, type Member } from './support/harness';
 
 let h: Harness;
@@ -145,6 +146,41 @@ test('metrics and notifications for admins only (scenario 25 style reads)', asyn
   expect((await get(user, '/api/v1/metrics/workflows')).status).toBe(403);
   const notifications = await get(admin, '/api/v1/notifications');
   expect(notifications.body).toEqual({ notifications: [], pagination: { limit: 50, has_more: false, next_cursor: null } });
+});
+
+test('the outbox filters by instance, template and status; the audit list by procedure and outcome; a bad filter is 400', async () => {
+  const org = (await h.organization()).id;
+  const [member, orgAdmin] = await Promise.all([h.member(org, ['user']), h.member(org, ['admin', 'user'])]);
+  const [a, b] = [randomUUID(), randomUUID()];
+  const notices = [[a, 'sla_warning'], [a, 'sla_breach'], [b, 'sla_breach']] as const;
+  for (const [instanceId, template] of notices) {
+    await h.system.services.db.withOrg(org, (sql) =>
+      insertNotification(sql, org, { idemKey: `${instanceId}:${template}`, instanceId, template, recipient: { role: 'manager' }, payload: {} }, orgAdmin.userId));
+  }
+  const listed = async (query: string) => {
+    const res = await get(orgAdmin, `/api/v1/notifications?${query}`);
+    expect(res.status).toBe(200);
+    return res.body.notifications.map((n: { instance_id: string; template: string }) => `${n.instance_id === a ? 'a' : 'b'}:${n.template}`);
+  };
+  expect(await listed('template=sla_breach')).toEqual(['b:sla_breach', 'a:sla_breach']);
+  expect(await listed(`instance_id=${a}`)).toEqual(['a:sla_breach', 'a:sla_warning']);
+  expect(await listed(`instance_id=${a}&template=sla_breach`)).toEqual(['a:sla_breach']);
+  expect(await listed('status=PENDING')).toHaveLength(3);
+  expect(await listed('status=SENT')).toEqual([]);
+  for (const query of ['template=', 'status=', 'instance_id=nope', 'recipient=x']) {
+    const res = await get(orgAdmin, `/api/v1/notifications?${query}`);
+    expect({ query, status: res.status, code: res.body.error?.code }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED' });
+  }
+
+  const started = await h.request('POST', '/api/v1/workflows', { token: member.token, body: { definition_code: 'TEST_ADMIN_WORKFLOW', initial_state: 'ACTIVE' } });
+  const pause = () => h.request('POST', `/api/v1/workflows/${started.body.instance_id}/pause`, { token: orgAdmin.token, body: {} });
+  expect((await pause()).status).toBe(200);
+  expect((await pause()).status).toBe(409);
+  const events = async (query: string) => (await get(orgAdmin, `/api/v1/audit?${query}`)).body.events.map((e: { outcome: string }) => e.outcome);
+  expect(await events('procedure_code=HERA.UNIV.WF.INSTANCE.PAUSE.V1')).toEqual(['REFUSED', 'SUCCESS']);
+  expect(await events('procedure_code=HERA.UNIV.WF.INSTANCE.PAUSE.V1&outcome=SUCCESS')).toEqual(['SUCCESS']);
+  expect(await events('procedure_code=HERA.UNIV.WF.INSTANCE.RESUME.V1')).toEqual([]);
+  expect((await get(orgAdmin, '/api/v1/audit?outcome=MAYBE')).status).toBe(400);
 });
 
 test('every list refuses a cursor it did not issue with 400 INVALID_PAGINATION', async () => {

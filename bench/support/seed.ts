@@ -2,12 +2,25 @@ import pg from 'pg';
 
 const actor = '00000000-0000-4000-8000-000000000001';
 
+/** Audited admin calls, weighted by how often operators make them (one slot a twentieth of the events). */
+const auditedProcedures = [
+  ...Array<string>(4).fill('HERA.UNIV.WF.INSTANCE.PAUSE.V1'), ...Array<string>(4).fill('HERA.UNIV.WF.INSTANCE.RESUME.V1'),
+  ...Array<string>(3).fill('HERA.UNIV.WF.INSTANCE.REASSIGN.V1'), ...Array<string>(2).fill('HERA.UNIV.WF.INSTANCE.SLA.RECALC.V1'),
+  'HERA.UNIV.WF.INSTANCE.CANCEL.V1', 'HERA.UNIV.WF.INSTANCE.MOVE.V1', 'HERA.UNIV.WF.INSTANCE.MIGRATE.V1',
+  'HERA.UNIV.WF.INSTANCE.RECONCILE.V1', 'HERA.UNIV.WF.EFFECT.RETRY.V1', 'HERA.UNIV.WF.TASK.REASSIGN.V1', 'HERA.UNIV.WF.TIMER.FIRE.V1',
+];
+/** A call no instance is named in, one event in a thousand. */
+export const rareAuditedProcedure = 'HERA.UNIV.WF.WEBHOOK.SECRET.ROTATE.V1';
+
 /**
  * One organization of `instances` instances (four definitions, six states, a tenth completed, one in a hundred
  * paused, SLAs from 1,000 hours ago to 1,000 hours ahead, those past it breached) and half as many tasks, written
- * with set-based SQL as the owner; with `steps`, a transition line for one instance in twelve, over the last week.
+ * with set-based SQL as the owner; with `steps`, a transition line for one instance in twelve, over the last week;
+ * with `audit`, as many audit events (about four for each of `instances / 4` instance ids, one in 23 refused, a fifth
+ * sent by bulk jobs of about 1,000 events each, one in a thousand naming no instance) and half as many outbox rows (four
+ * templates; a twentieth PENDING, one in a hundred FAILED, the rest SENT, as a delivering system leaves them).
  */
-export async function seedOrganization(url: string, org: string, instances: number, options: { steps?: boolean } = {}): Promise<void> {
+export async function seedOrganization(url: string, org: string, instances: number, options: { steps?: boolean; audit?: boolean } = {}): Promise<void> {
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
   try {
@@ -55,6 +68,32 @@ export async function seedOrganization(url: string, org: string, instances: numb
                   where organization_id = $1 and transaction_type = 'WF_INSTANCE' and metadata->>'definition_code' = 'LEAVE_APPROVAL') i
           where i.n % 3 = 0`,
         [org, actor],
+      );
+    }
+    if (options.audit) {
+      await owner.query(
+        `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, metadata, created_at, updated_at, created_by, updated_by)
+         select $1, 'WF_AUDIT', 'HERA.UNIV.WF.AUDIT.EVENT.v1', case when g % 23 = 0 then 'REFUSED' else 'SUCCESS' end,
+                jsonb_build_object('procedure_code', case when g % 1000 = 7 then $4 else ($5::text[])[1 + g % array_length($5::text[], 1)] end,
+                  'outcome', case when g % 23 = 0 then 'REFUSED' else 'SUCCESS' end,
+                  'error_code', case when g % 23 = 0 then 'INSTANCE_ALREADY_PAUSED' end, 'actor_user_id', $2::uuid,
+                  'instance_id', case when g % 1000 <> 7 then md5('instance' || g % greatest($3::int / 4, 1))::uuid end,
+                  'reason', 'bench', 'correlation_id', 'bench-' || g, 'source', case when g % 10 in (1, 2) then 'bulk' else 'api' end,
+                  'bulk_job_id', case when g % 10 in (1, 2) then md5('job' || g / 5000)::uuid end, 'input', jsonb_build_object('reason', 'bench')),
+                now() - g * interval '1 second', now() - g * interval '1 second', $2, $2
+           from generate_series(1, $3::int) g`,
+        [org, actor, instances, rareAuditedProcedure, auditedProcedures],
+      );
+      await owner.query(
+        `insert into universal_transactions (organization_id, transaction_type, smart_code, transaction_status, business_context, metadata, created_at, updated_at, created_by, updated_by)
+         select $1, 'WF_NOTIFICATION', 'HERA.UNIV.WF.NOTIFICATION.HEADER.v1',
+                case when g % 20 = 0 then 'PENDING' when g % 100 = 1 then 'FAILED' else 'SENT' end, jsonb_build_object('idem_key', 'bench:' || g),
+                jsonb_build_object('instance_id', md5('instance' || g % greatest($3::int / 4, 1))::uuid,
+                  'template', (array['sla_warning','sla_warning','sla_warning','sla_warning','sla_breach','sla_breach','sla_breach','task_overdue','task_overdue','workflow_event'])[1 + g % 10],
+                  'recipient', jsonb_build_object('role', 'manager'), 'payload', jsonb_build_object('subject', 'bench')),
+                now() - g * interval '2 second', now() - g * interval '2 second', $2, $2
+           from generate_series(1, $3::int / 2) g`,
+        [org, actor, instances],
       );
     }
     await owner.query('analyze universal_transactions; analyze core_entities; analyze core_dynamic_data; analyze universal_transaction_lines');

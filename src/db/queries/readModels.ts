@@ -103,7 +103,18 @@ export async function pausedSince(sql: Sql, org: string, instanceIds: string[]):
   return new Map(rows.map((r) => [r.instance_id, r.paused_at]));
 }
 
-export function listNotifications(sql: Sql, org: string, filter: { instanceId?: string }, limit: number, after: KeysetPosition | null) {
+export interface NotificationFilter {
+  instanceId?: string;
+  template?: string;
+  status?: string;
+}
+
+/** The organization's outbox, newest first, one keyset page. */
+export function listNotifications(sql: Sql, org: string, filter: NotificationFilter, limit: number, after: KeysetPosition | null) {
+  const filters: Array<[string, unknown]> = [];
+  if (filter.instanceId !== undefined) filters.push(['instance_id = ?::uuid', filter.instanceId]);
+  if (filter.template !== undefined) filters.push(['template = ?', filter.template]);
+  if (filter.status !== undefined) filters.push(['status = ?', filter.status]);
   return keysetPage(sql, {
     view: 'wf_notifications_view',
     columns: 'notification_id, instance_id, template, recipient, payload, status, idempotency_key, created_at',
@@ -112,7 +123,7 @@ export function listNotifications(sql: Sql, org: string, filter: { instanceId?: 
     sortType: 'timestamptz',
     direction: 'desc',
     organizationId: org,
-    filters: filter.instanceId !== undefined ? [['instance_id = ?::uuid', filter.instanceId]] : [],
+    filters,
     limit,
     after,
   });

@@ -129,14 +129,19 @@ export const metricsGet = defineProcedure({
   },
 });
 
-/** The escalation outbox, newest first. */
+/** The escalation outbox, newest first; filter by instance, template or status. */
 export const notificationsList = defineProcedure({
   smartCode: 'HERA.UNIV.WF.NOTIFICATIONS.LIST.V1',
-  input: z.strictObject({ instance_id: z.guid().optional(), ...pageInput }),
+  input: z.strictObject({
+    instance_id: z.guid().optional(),
+    template: z.string().min(1).optional(),
+    status: z.string().min(1).optional(),
+    ...pageInput,
+  }),
   async handle(input, { caller, services }) {
     const org = caller.organizationId;
     const after = decodeCursor(input.cursor, 'created_at:desc', 'timestamp');
-    const page = await services.db.withOrg(org, (sql) => listNotifications(sql, org, { instanceId: input.instance_id }, input.limit, after));
+    const page = await services.db.withOrg(org, (sql) => listNotifications(sql, org, { instanceId: input.instance_id, template: input.template, status: input.status }, input.limit, after));
     return pageAnswer('notifications', page, input.limit, 'created_at:desc');
   },
 });

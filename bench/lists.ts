@@ -6,18 +6,14 @@
  *
  *   DATABASE_URL=postgres://… npx tsx bench/lists.ts --instances 100000 [--runs 200]
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';
-import { migrate } from '../src/db/migrate';
-import { localAppUrl, provisionAppRole } from '../src/db/appRole';
-import { dbOptions, openDb, type Sql } from '../src/db/pool';
+import type { Sql } from '../src/db/pool';
 import { listInstances } from '../src/db/queries/instancesList';
 import { listAuditEvents } from '../src/db/queries/audit';
 import { getInstance, listNotifications, listTasks } from '../src/db/queries/readModels';
-import { resolveDatabase } from '../src/db/resolve';
-import { rareAuditedProcedure, seedOrganization as seed } from './support/seed';
+import { rareAuditedProcedure, seededOrganizations } from './support/seed';
 import { writeSummary, type Figure } from './support/summary';
 
 function percentile(sorted: number[], p: number): number {
@@ -31,17 +27,7 @@ async function main() {
     .option('--json <file>', 'write each query\'s p50, p95 and Index Cond as JSON')
     .parse()
     .opts<{ instances: number; runs: number; json?: string }>();
-  const config = loadConfig();
-  const database = await resolveDatabase(config);
-  await migrate(database.url);
-  const appUrl = localAppUrl(database.url);
-  await provisionAppRole(database.url, appUrl);
-  const [org, other] = [randomUUID(), randomUUID()];
-  const started = performance.now();
-  await seed(database.url, org, options.instances, { audit: true });
-  await seed(database.url, other, options.instances);
-  const seedSeconds = (performance.now() - started) / 1000;
-  const db = await openDb({ ...dbOptions(config, appUrl), max: 1 });
+  const { database, db, org, seedSeconds } = await seededOrganizations(loadConfig(), options.instances, { audit: true }, {});
   const someInstance = await db.withOrg(org, async (sql) => (await sql.query('select instance_id from wf_instances_view limit 1')).rows[0].instance_id);
   // An instance and a bulk job named by audit events (the seed derives their ids).
   const { auditInstance, bulkJob } = await db.withOrg(org, async (sql) => (await sql.query(

@@ -6,18 +6,13 @@
  *
  *   npx tsx bench/metrics.ts --instances 100000 [--runs 200]
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { isDeepStrictEqual } from 'node:util';
 import { loadConfig } from '../src/config';
-import { localAppUrl, provisionAppRole } from '../src/db/appRole';
-import { migrate } from '../src/db/migrate';
-import { dbOptions, openDb, type Db } from '../src/db/pool';
 import { workflowMetrics } from '../src/db/queries/metrics';
-import { resolveDatabase } from '../src/db/resolve';
 import { recountWorkflowMetrics } from './support/metricsRecount';
-import { seedOrganization } from './support/seed';
+import { seededOrganizations } from './support/seed';
 import { writeSummary } from './support/summary';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -49,17 +44,8 @@ async function main() {
     .option('--json <file>', 'write the read\'s and the recount\'s times as JSON')
     .parse()
     .opts<{ instances: number; runs: number; referenceRuns: number; json?: string }>();
-  const config = loadConfig();
-  const database = await resolveDatabase(config);
-  await migrate(database.url);
-  const appUrl = localAppUrl(database.url);
-  await provisionAppRole(database.url, appUrl);
-  const [org, other] = [randomUUID(), randomUUID()];
-  const started = performance.now();
-  await seedOrganization(database.url, org, options.instances, { steps: true });
-  await seedOrganization(database.url, other, options.instances, { steps: true });
-  console.log(`seeded ${options.instances} instances, ${Math.floor(options.instances / 2)} tasks in each of 2 organizations in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const db: Db = await openDb({ ...dbOptions(config, appUrl), max: 1 });
+  const { database, db, org, seedSeconds } = await seededOrganizations(loadConfig(), options.instances, { steps: true });
+  console.log(`seeded ${options.instances} instances, ${Math.floor(options.instances / 2)} tasks in each of 2 organizations in ${seedSeconds.toFixed(1)} s`);
   const metrics = () => db.withOrg(org, (sql) => workflowMetrics(sql, org, Date.now()));
   const recount = () => db.withOrg(org, (sql) => recountWorkflowMetrics(sql, org, Date.now()));
   const now = Date.now();

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import type { Config } from '../../src/config';
+import { localAppUrl, provisionAppRole } from '../../src/db/appRole';
+import { migrate } from '../../src/db/migrate';
+import { dbOptions, openDb, type Db } from '../../src/db/pool';
+import { resolveDatabase } from '../../src/db/resolve';
 
 const actor = '00000000-0000-4000-8000-000000000001';
 
@@ -102,3 +109,23 @@ export async function seedOrganization(url: string, org: string, instances: numb
   }
 }
 
+
+export type SeedOptions = Parameters<typeof seedOrganization>[3];
+
+/**
+ * The database migrated, the application role provisioned, two organizations of `instances` each seeded (the first,
+ * the measured one, with `measured`; the other with `other`), and a one-connection pool of the application role.
+ */
+export async function seededOrganizations(config: Config, instances: number, measured: SeedOptions, other: SeedOptions = measured) {
+  const database = await resolveDatabase(config);
+  await migrate(database.url);
+  const appUrl = localAppUrl(database.url);
+  await provisionAppRole(database.url, appUrl);
+  const orgs = [randomUUID(), randomUUID()] as const;
+  const started = performance.now();
+  await seedOrganization(database.url, orgs[0], instances, measured);
+  await seedOrganization(database.url, orgs[1], instances, other);
+  const seedSeconds = (performance.now() - started) / 1000;
+  const db: Db = await openDb({ ...dbOptions(config, appUrl), max: 1 });
+  return { database, db, org: orgs[0], seedSeconds };
+}

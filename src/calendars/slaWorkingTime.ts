@@ -120,10 +120,10 @@ export function withWorkingHoursLeft<Row extends SlaCalendarRow>(rows: Row[], ve
  * counted from now, or from the pause's start while their instance is paused (`pausedSince`, by instance).
  */
 export async function withTaskWorkingHoursLeft<Row extends TaskCalendarRow>(sql: Sql, org: string, rows: Row[], nowMs: number) {
-  const counted = rows.filter((row) => row.calendar && row.calendar_version !== null && row.due_at && (row.task_state === 'OPEN' || row.task_state === 'CLAIMED'));
+  const counted = new Set(rows.filter((row) => row.calendar && row.calendar_version !== null && row.due_at && (row.task_state === 'OPEN' || row.task_state === 'CLAIMED')));
   // Only tasks on a calendar look their instance's pause up.
-  const paused = counted.length ? await pausedSince(sql, org, [...new Set(counted.map((row) => row.instance_id))]) : new Map<string, Date>();
+  const paused = counted.size ? await pausedSince(sql, org, [...new Set([...counted].map((row) => row.instance_id))]) : new Map<string, Date>();
   return withHoursLeft(rows, pinnedVersions(sql, org), 'working_hours_remaining', (row) =>
-    counted.includes(row) ? { code: row.calendar!, version: row.calendar_version!, atMs: row.due_at!.getTime(), fromMs: paused.get(row.instance_id)?.getTime() ?? nowMs } : null,
+    counted.has(row) ? { code: row.calendar!, version: row.calendar_version!, atMs: row.due_at!.getTime(), fromMs: paused.get(row.instance_id)?.getTime() ?? nowMs } : null,
   );
 }

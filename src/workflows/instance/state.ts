@@ -297,8 +297,8 @@ export class InstanceState {
     const tasksMoved = this.openTasks().map((t) => {
       const from = Math.max(pausedAtMs, Date.parse(t.created_at));
       const due = t.due_at ? this.movedByPause(t.calendar, t.due_at, from, nowMs) : null;
-      const slaAt = t.calendar && due ? due : iso(Date.parse(t.sla_at) + nowMs - from);
-      return Object.assign(t, { due_at: due, sla_at: slaAt, overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
+      // A task's SLA is its due time when it has one (newTask), else a day after its creation.
+      return Object.assign(t, { due_at: due, sla_at: due ?? iso(Date.parse(t.sla_at) + nowMs - from), overdue_check_at: nextOverdueCheck(due, t.overdue_level ?? 0) });
     });
     Object.assign(this.pause, { pausedAtMs: null, reason: null, by: null, totalMs: this.pause.totalMs + pausedMs });
     const { sla_at, sla_warnings_at } = this.snapshot;

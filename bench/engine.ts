@@ -9,6 +9,7 @@
  *   npx tsx bench/engine.ts [--instances 200] [--concurrency 16] [--modes memory,file] [--profile DIR] [--json FILE]
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { ensureOrganization } from '../src/db/queries/organizations';
 import { startApi } from '../src/system';
 import { instanceWorkflowId } from '../src/temporal/ids';
 import { bareStartUpdate, bareStepUpdate, type bareWorkflow } from './support/bareWorkflow';
+import { cpuMsPer, cpuSeconds } from './support/cpu';
 import { startProfile, type ProfileSummary } from './support/profile';
 import { writeSummary, type Figure } from './support/summary';
 import { eachLimited, runBench, startBenchSystem } from './support/system';
@@ -33,6 +35,15 @@ const count = (v: string) => {
   return n;
 };
 const target = 0.85;
+/** The processes besides this one whose CPU an instance costs: the Temporal dev server and PostgreSQL's backends. */
+const cpuProcesses = ['temporal', 'postgres'];
+
+/** The mean of each key over the readings (null when /proc could not be read). */
+function meanOf(readings: Array<Record<string, number> | null>): Record<string, number> | null {
+  if (!readings.length || readings.some((r) => r === null)) return null;
+  const keys = Object.keys(readings[0]!);
+  return Object.fromEntries(keys.map((k) => [k, Math.round((readings.reduce((sum, r) => sum + r![k], 0) / readings.length) * 10) / 10]));
+}
 
 interface ModeResult {
   mode: string;
@@ -41,6 +52,8 @@ interface ModeResult {
   phases: Record<string, number>;
   /** What one instance of each cost Temporal: its history's events by type. */
   history: { engine: Record<string, number>; bare: Record<string, number> };
+  /** CPU ms per instance of each over its timed phases: this process (API, workers, clients), the dev server, PostgreSQL. */
+  cpuMsPerInstance: { engine: Record<string, number> | null; bare: Record<string, number> | null };
   profile?: ProfileSummary;
 }
 
@@ -60,19 +73,29 @@ async function measure(mode: 'memory' | 'file', n: number, concurrency: number, 
     activities: { noop: async () => undefined },
   });
   const bareRunning = bareWorker.run();
+  // The load's own HTTP client: node:http on kept-alive sockets, as autocannon uses. fetch (undici) cost this process
+  // about 7 ms of CPU per instance, the load's cost rather than the system's.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const org = (await ensureOrganization(system.services.db.pool, `engine-bench-${randomUUID()}`, 'Engine bench', systemActorId)).id;
     const token = await signToken(secret, { sub: randomUUID(), org, roles: ['admin', 'user'] });
-    const call = async (path: string, body: unknown) => {
-      const res = await fetch(`${api.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+    const call = (path: string, body: unknown) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const payload = JSON.stringify(body);
+        const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+        const req = http.request(`${api.url}${path}`, { method: 'POST', agent, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+            if (res.statusCode !== 200 && res.statusCode !== 201) reject(new Error(`POST ${path} answered ${res.statusCode}: ${JSON.stringify(answer)}`));
+            else resolve(answer);
+          });
+        });
+        req.on('error', reject);
+        req.end(payload);
       });
-      const answer = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-      return answer;
-    };
     await call('/api/v1/definitions', {
       code: 'ENGINE_BENCH',
       states: ['A', 'B', 'C', 'D'],
@@ -100,9 +123,12 @@ async function measure(mode: 'memory' | 'file', n: number, concurrency: number, 
       const handle = client.workflow.getHandle(workflowId);
       for (let i = 0; i < 3; i += 1) await handle.executeUpdate(bareStepUpdate);
     };
+    const cpu = { engine: [] as Array<Record<string, number> | null>, bare: [] as Array<Record<string, number> | null> };
     const phase = async (one: () => Promise<void>, size = n) => {
       const began = performance.now();
+      const before = cpuSeconds(cpuProcesses);
       await eachLimited(Array.from({ length: size }, (_, i) => i), concurrency, one);
+      if (size === n) cpu[one === engineOne ? 'engine' : 'bare'].push(cpuMsPer(before, cpuSeconds(cpuProcesses), cpuProcesses, size));
       return (performance.now() - began) / 1000;
     };
     // Warm both paths (bundles loaded, JIT, pools filled) before timing.
@@ -129,12 +155,15 @@ async function measure(mode: 'memory' | 'file', n: number, concurrency: number, 
       engine: (2 * n) / (engine1 + engine2),
       bare: (2 * n) / (bare1 + bare2),
       phases: { bare1, engine1, engine2, bare2 },
+      cpuMsPerInstance: { engine: meanOf(cpu.engine), bare: meanOf(cpu.bare) },
       ...(top ? { profile: top } : {}),
     };
     console.log(`${mode}: engine ${result.engine.toFixed(1)}/s, bare ${result.bare.toFixed(1)}/s, ratio ${(result.engine / result.bare).toFixed(2)} (phases s: ${[bare1, engine1, engine2, bare2].map((s) => s.toFixed(1)).join(', ')})`);
+    console.log(`${mode}: CPU ms per instance: engine ${JSON.stringify(result.cpuMsPerInstance.engine)}; bare ${JSON.stringify(result.cpuMsPerInstance.bare)}`);
     console.log(`${mode}: one instance's history events: engine ${JSON.stringify(result.history.engine)}; bare ${JSON.stringify(result.history.bare)}`);
     return result;
   } finally {
+    agent.destroy();
     bareWorker.shutdown();
     await bareRunning;
     await connection.close();

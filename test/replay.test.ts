@@ -17,7 +17,8 @@ const fixtures = path.resolve(__dirname, 'histories');
  * set-timer Update, an unnamed timer fired by id, several timers cancelled at once) and every Update of the task,
  * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them), and two bulk
  * jobs of one organization in batches of 3 (one that ran and signalled the next, one that waited queued for it),
- * and the sample runs as recorded before instances kept timers for their own SLA moments (`*_before_on_time_sla`).
+ * and the sample runs as recorded before instances kept timers for their own SLA moments (`*_before_on_time_sla`)
+ * and before they wrote their records with local activities (`*_before_local_persistence`).
  */
 const earlier = path.join(fixtures, 'earlier');
 

@@ -10,7 +10,10 @@ export interface Db {
   readonly pool: pg.Pool;
   /** Runs `work` in one transaction whose row-level security admits only `organizationId`'s rows. */
   withOrg<T>(organizationId: string, work: (sql: Sql) => Promise<T>): Promise<T>;
-  /** Resolves once the server answers a round trip; DatabaseUnavailable when it does not (e.g. it is down). */
+  /**
+   * Resolves once the server answers a round trip, or answered one within the last second with no connection
+   * lost since; DatabaseUnavailable when it does not (e.g. it is down).
+   */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,6 +68,9 @@ export function connectionLost(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Connection terminated');
 }
 
+/** How long a server's answer vouches that it is up, for `ready()`. */
+const answerFreshMs = 1_000;
+
 /** A pool of the runtime role's connections, opened once the role is known to be bound by row-level security. */
 export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, idleInTransactionTimeoutMs }: DbOptions): Promise<Db> {
   const pool = new pg.Pool({
@@ -76,9 +82,14 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
     idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
     ...(tracingOn() ? { Client: TracedClient } : {}),
   });
-  pool.on('error', () => {
-    // An idle client lost its server (e.g. a database restart); the pool replaces it on the next checkout.
-  });
+  // When the server last answered: a transaction committed moments ago says as much as a probe would, so under
+  // load a command's readiness check costs no round trip. A lost connection forgets it.
+  let answeredAt = 0;
+  const serverLost = () => {
+    answeredAt = 0;
+  };
+  // An idle client lost its server (e.g. a database restart); the pool replaces it on the next checkout.
+  pool.on('error', serverLost);
   try {
     await refuseUnboundRole(pool);
   } catch (error) {
@@ -92,6 +103,7 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
       try {
         client = await pool.connect();
       } catch (error) {
+        serverLost();
         throw new DatabaseUnavailable(error);
       }
       // A client whose rollback failed may still hold the transaction (and its organization): it is destroyed.
@@ -107,22 +119,28 @@ export async function openDb({ url, max, connectTimeoutMs, statementTimeoutMs, i
         await client.query("select set_config('hera.org_id', $1, true)", [organizationId]);
         const result = await work(client);
         await client.query('commit');
+        answeredAt = Date.now();
         return result;
       } catch (error) {
         await client.query('rollback').catch((rollbackError: Error) => {
           broken = rollbackError;
         });
         // A lost session is the database being away, not the request being wrong: a 503 to retry.
-        throw connectionLost(error) ? new DatabaseUnavailable(error) : error;
+        if (!connectionLost(error)) throw error;
+        serverLost();
+        throw new DatabaseUnavailable(error);
       } finally {
         client.off('error', lost);
         client.release(broken);
       }
     },
     async ready() {
+      if (Date.now() - answeredAt < answerFreshMs) return;
       try {
         await pool.query('select 1');
+        answeredAt = Date.now();
       } catch (error) {
+        serverLost();
         throw new DatabaseUnavailable(error);
       }
     },

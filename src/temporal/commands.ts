@@ -11,6 +11,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { HeraError, Refusal } from '../errors';
+import { unprocessedUpdateType } from './unprocessedUpdates';
 
 /** A HERA refusal carried by a Temporal failure (an ApplicationFailure typed with the HERA code), if any. */
 export function refusalFrom(error: unknown): Refusal | undefined {
@@ -80,7 +81,10 @@ export function unavailableFrom(error: unknown): HeraError | undefined {
   // gRPC 9 = FAILED_PRECONDITION: Temporal refuses Updates while the workflow's task is failing (attempt 3 on),
   // until a worker completes it.
   else if (code === 9) reason = 'the instance workflow is recovering from a failed or timed-out workflow task';
-  else return undefined;
+  // Rejected unprocessed on every resend (ResendUnprocessedUpdates): nothing was applied.
+  else if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === unprocessedUpdateType) {
+    reason = 'the instance workflow did not take the command';
+  } else return undefined;
   return new HeraError('SERVICE_UNAVAILABLE', 503, 'the workflow service cannot take the command now; retry the request (with the same Idempotency-Key)', { reason });
 }
 

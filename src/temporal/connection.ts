@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import { tracingOn } from '../tracing';
 import { searchAttributeTypes } from './searchAttributes';
+import { ResendUnprocessedUpdates } from './unprocessedUpdates';
 
 function connectionOptions(config: Config): { address: string; tls?: object; apiKey?: string } {
   return {
@@ -14,11 +15,14 @@ function connectionOptions(config: Config): { address: string; tls?: object; api
   };
 }
 
-/** With tracing on, each start, Update, Signal and query is a span whose context travels to the workflow in its headers. */
+/**
+ * Updates rejected unprocessed are sent again. With tracing on, each start, Update, Signal and query is a span
+ * whose context travels to the workflow in its headers.
+ */
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  const interceptors = tracingOn() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors });
+  const workflow = [new ResendUnprocessedUpdates(), ...(tracingOn() ? [new OpenTelemetryWorkflowClientInterceptor()] : [])];
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow } });
 }
 
 export function connectWorkerConnection(config: Config): Promise<NativeConnection> {

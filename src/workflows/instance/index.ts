@@ -17,15 +17,19 @@ import { fireDue } from './timers';
  * table of handlers in `handlers`; everything it knows in `state`.
  */
 export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
-  const ctx = createContext(input, stateOf(input));
+  const localPersistence = patched(localPersistencePatch);
+  const ctx = createContext(input, stateOf(input), localPersistence);
   registerHandlers(ctx);
-  const onTimeSla = patched(onTimeSlaPatch);
+  // One patch marker for new instances: the later patch implies the earlier.
+  const onTimeSla = localPersistence || patched(onTimeSlaPatch);
   if (!input.carried) await createRecord(ctx);
   return run(ctx, onTimeSla);
 }
 
 /** Instances keep a timer for their own SLA moments; histories recorded before left them to the sweep. */
 const onTimeSlaPatch = 'on-time-sla';
+/** Instances write their records with local activities (and keep on-time SLA timers); histories recorded before used activities. */
+const localPersistencePatch = 'local-persistence';
 
 function stateOf(input: InstanceInput): InstanceState {
   if (input.carried) return InstanceState.fromCarried(input.carried, input.definition);

@@ -1,5 +1,6 @@
-import { ServiceError } from '@temporalio/client';
+import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError, type WorkflowStartUpdateInput, type WorkflowStartUpdateOutput } from '@temporalio/client';
 import { unavailableFrom } from '../src/temporal/commands';
+import { ResendUnprocessedUpdates, unprocessedUpdateType } from '../src/temporal/unprocessedUpdates';
 import { startHarness, type Harness, type Member, type SecondApi } from './support/harness';
 import { childWorker, pollersOn, type ChildWorker } from './support/worker';
 
@@ -20,6 +21,28 @@ test('FAILED_PRECONDITION from Temporal (a workflow task in failed state) is a 5
   const mapped = unavailableFrom(refusedWith(9, 'FAILED_PRECONDITION: Unable to perform workflow execution update due to Workflow Task in failed state.'));
   expect(mapped).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, details: { reason: 'the instance workflow is recovering from a failed or timed-out workflow task' } });
   expect(unavailableFrom(refusedWith(3, 'INVALID_ARGUMENT: bad request'))).toBeUndefined();
+});
+
+test('an Update Temporal rejects unprocessed is sent again, at most four times more; still rejected, it is a 503 naming why', async () => {
+  const unprocessed: WorkflowStartUpdateOutput = { updateId: 'u', workflowRunId: 'r', outcome: { failure: { message: 'not processed', applicationFailureInfo: { type: unprocessedUpdateType } } } };
+  const answered: WorkflowStartUpdateOutput = { updateId: 'u', workflowRunId: 'r', outcome: { success: { payloads: [] } } };
+  const input = { updateName: 'advance' } as WorkflowStartUpdateInput;
+  const interceptor = new ResendUnprocessedUpdates();
+  const sent: WorkflowStartUpdateInput[] = [];
+  const answers = [unprocessed, unprocessed, answered];
+  expect(await interceptor.startUpdate(input, async (i) => (sent.push(i), answers.shift()!))).toBe(answered);
+  expect(sent).toEqual([input, input, input]);
+  let sends = 0;
+  expect(await interceptor.startUpdate(input, async () => (sends++, unprocessed))).toBe(unprocessed);
+  expect(sends).toBe(5);
+  // Any other outcome, a refusal included, is answered as it came.
+  const refused: WorkflowStartUpdateOutput = { ...unprocessed, outcome: { failure: { message: 'no', applicationFailureInfo: { type: 'INVALID_TRANSITION' } } } };
+  sends = 0;
+  expect(await interceptor.startUpdate(input, async () => (sends++, refused))).toBe(refused);
+  expect(sends).toBe(1);
+
+  const rejected = new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'not processed', type: unprocessedUpdateType, nonRetryable: true }));
+  expect(unavailableFrom(rejected)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, details: { reason: 'the instance workflow did not take the command' } });
 });
 
 /** POSTs to `api` as the admin, with an Idempotency-Key. */

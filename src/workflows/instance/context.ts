@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { HeraActivities } from '../../activities';
 import type { PinnedDefinition } from '../../definitions/schema';
 import { effectRetry, type EffectRetry } from '../machine';
@@ -90,17 +90,10 @@ export interface InstanceContext {
   acts: InstanceActs;
 }
 
-type PersistenceActivities = RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & CalendarActivities & EffectRecordActivities;
-
-/**
- * `local`: the instance's own writes and reads run as local activities, in the worker that runs the workflow task,
- * so a command costs one workflow task instead of three round trips through the server (task, activity, task).
- * Their retries and timeouts are the same; histories recorded before ran them as activities.
- */
-export function createContext(input: InstanceInput, state: InstanceState, local: boolean): InstanceContext {
+export function createContext(input: InstanceInput, state: InstanceState): InstanceContext {
   // Every change to the instance runs in the serializer: after each, the UI's current details are redrawn.
   state.showDetails();
-  const persistence = local ? proxyLocalActivities<PersistenceActivities>(persistenceOptions) : proxyActivities<PersistenceActivities>(persistenceOptions);
+  const persistence = proxyActivities<RecordActivities & TimerActivities & TaskActivities & DirectoryActivities & CalendarActivities & EffectRecordActivities>(persistenceOptions);
   return {
     input,
     get definition() {

@@ -1,9 +1,9 @@
-import { allHandlersFinished, condition, continueAsNew, patched, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyLocalActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import { initialState } from '../machine';
 import type { InstanceInput, InstanceSnapshot } from '../messages';
 import { nextSlaCheck } from '../sla';
 import { refuse } from './checks';
-import { createContext, type InstanceContext } from './context';
+import { createContext, persistenceOptions, type InstanceContext, type RecordActivities } from './context';
 import { registerHandlers } from './handlers';
 import { onEnter } from './records';
 import { checkDueMoments } from './slaCheck';
@@ -17,21 +17,26 @@ import { fireDue } from './timers';
  * table of handlers in `handlers`; everything it knows in `state`.
  */
 export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
-  const localPersistence = patched(localPersistencePatch);
-  const ctx = createContext(input, stateOf(input), localPersistence);
+  const localStartRecord = patched(localStartRecordPatch);
+  // A local write is redone with the inputs of the task that redoes it: the run's start is the same in every attempt.
+  const startedMs = localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now();
+  const ctx = createContext(input, stateOf(input, startedMs));
   registerHandlers(ctx);
   // One patch marker for new instances: the later patch implies the earlier.
-  const onTimeSla = localPersistence || patched(onTimeSlaPatch);
-  if (!input.carried) await createRecord(ctx);
+  const onTimeSla = localStartRecord || patched(onTimeSlaPatch);
+  if (!input.carried) await createRecord(ctx, localStartRecord);
   return run(ctx, onTimeSla);
 }
 
 /** Instances keep a timer for their own SLA moments; histories recorded before left them to the sweep. */
 const onTimeSlaPatch = 'on-time-sla';
-/** Instances write their records with local activities (and keep on-time SLA timers); histories recorded before used activities. */
-const localPersistencePatch = 'local-persistence';
+/**
+ * Instances write their first record with a local activity (and keep on-time SLA timers); histories recorded
+ * before used an activity.
+ */
+const localStartRecordPatch = 'local-start-record';
 
-function stateOf(input: InstanceInput): InstanceState {
+function stateOf(input: InstanceInput, startedMs: number): InstanceState {
   if (input.carried) return InstanceState.fromCarried(input.carried, input.definition);
   let state: string;
   try {
@@ -39,17 +44,25 @@ function stateOf(input: InstanceInput): InstanceState {
   } catch (error) {
     refuse('INVALID_STATE', (error as Error).message);
   }
-  return InstanceState.fromInput(input, state, Date.now());
+  return InstanceState.fromInput(input, state, startedMs);
 }
 
-/** A new instance: its header, first step line, and the timers and tasks of its first state, in one transaction. */
-async function createRecord(ctx: InstanceContext): Promise<void> {
+/**
+ * A new instance: its header, first step line, and the timers and tasks of its first state, in one transaction.
+ * `local`: run by this worker within the first workflow task, so START costs one workflow task instead of three
+ * trips through Temporal. Only this write is local: it is one idempotent insert of ids the workflow chose and of
+ * times counted from the run's start, so a worker dying before the task completes leaves nothing another worker's
+ * redo of the task would trip over or write differently. A sequence of writes in one task (a timer's guarded
+ * claim, its action, its settling) would be redone from its start with the database already at its end.
+ */
+async function createRecord(ctx: InstanceContext, local: boolean): Promise<void> {
   const { input, state } = ctx;
   const { snapshot } = state;
   state.announce(input);
   const startedMs = Date.parse(snapshot.created_at);
   const { timersSet, tasksCreated } = state.active ? onEnter(ctx.definition, snapshot.instance_id, snapshot.current_state, startedMs, state.workCalendar) : { timersSet: [], tasksCreated: [] };
-  await ctx.acts.records.createInstanceRecord.executeWithOptions({ summary: `persist start in ${snapshot.current_state}` }, [{
+  const records = local ? proxyLocalActivities<Pick<RecordActivities, 'createInstanceRecord'>>(persistenceOptions) : ctx.acts.records;
+  await records.createInstanceRecord.executeWithOptions({ summary: `persist start in ${snapshot.current_state}` }, [{
     snapshot,
     stepId: uuid4(),
     actorUserId: input.actor.userId,

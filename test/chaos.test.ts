@@ -62,12 +62,21 @@ test(
       }
       const zero = Object.fromEntries([...checkNames, 'client_requests_failed', 'clients_stopped', 'answers_500', 'crashes', 'not_quiet'].map((name) => [name, 0]));
       // The findings, failures and crashes are in the comparison, so a failing run shows what it found.
-      expect({ exit: run.code, zero: summary.zero, findings: summary.findings, client_failures: summary.client_failures, crashes: summary.crashes }).toEqual({
+      expect({
+        exit: run.code,
+        zero: summary.zero,
+        findings: summary.findings,
+        client_failures: summary.client_failures,
+        crashes: summary.crashes,
+        // Which requests a 500 answered (operation, instance, attempt), should there be any.
+        answers_500: summary.answer_examples['500 INTERNAL'] ?? [],
+      }).toEqual({
         exit: 0,
         zero,
         findings: [],
         client_failures: [],
         crashes: [],
+        answers_500: [],
       });
       expect(summary.instances).toEqual({ requested: 40, started: 40, driven_to_final: 40, in_database: 40, final: 40 });
       expect(summary.faults).toMatchObject({ api_kills_mid_request: 1, postgres_outages: 1, temporal_restarts: 1 });

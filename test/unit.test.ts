@@ -11,6 +11,7 @@ import { cachedCliName, resolveTemporalCli } from '../src/temporal/cli';
 import { devServerArgs } from '../src/temporal/devServer';
 import { z } from 'zod';
 import { evaluateGuard } from '../src/definitions/guards';
+import { connectionLost } from '../src/db/pool';
 import { Refusal } from '../src/errors';
 import { implementations } from '../src/procedures';
 import { loadContracts } from '../src/procedures/contracts';
@@ -346,4 +347,12 @@ test('a prebuilt workflow bundle must exist when named (workers load it instead 
   expect(() => loadConfig({ HERA_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' })).toThrow(/HERA_WORKFLOW_BUNDLE: no such file/);
   expect(loadConfig({ HERA_WORKFLOW_BUNDLE: __filename }).HERA_WORKFLOW_BUNDLE).toBe(__filename);
   expect(loadConfig({}).HERA_WORKFLOW_BUNDLE).toBeUndefined();
+});
+
+test("the database's connection errors are told from a statement's: a lost server, a closed socket, a client handed out broken", () => {
+  const withCode = (code: string) => Object.assign(new Error('x'), { code });
+  for (const lost of [withCode('08006'), withCode('57P01'), withCode('ECONNRESET'), new Error('Connection terminated unexpectedly'), new Error('Client has encountered a connection error and is not queryable')]) {
+    expect(connectionLost(lost)).toBe(true);
+  }
+  for (const refused of [withCode('23505'), withCode('42P01'), new Error('syntax error')]) expect(connectionLost(refused)).toBe(false);
 });

@@ -60,12 +60,13 @@ async function refuseUnboundRole(pool: pg.Pool): Promise<void> {
 /**
  * Whether `error` is the connection's rather than the statement's: the server went away under it (a restart, a
  * failover, a terminated backend). SQLSTATE class 08 is a connection exception; 57P01–57P03 a server shutting
- * down or starting; the driver's own messages a socket that closed.
+ * down or starting; the driver's own messages a socket that closed, or a client whose socket broke while idle
+ * (the pool can hand one out before its 'error' event removed it).
  */
 export function connectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code))) return true;
-  return error instanceof Error && error.message.startsWith('Connection terminated');
+  return error instanceof Error && (error.message.startsWith('Connection terminated') || error.message.startsWith('Client has encountered a connection error'));
 }
 
 /** How long a server's answer vouches that it is up, for `ready()`. */

@@ -44,5 +44,5 @@ export function cpuMsPer(before: CpuSeconds | null, after: CpuSeconds | null, na
   if (!before || !after) return null;
   const ms: Record<string, number> = Object.fromEntries([['self', 0], ...names.map((n) => [n, 0])]);
   for (const [pid, { key, seconds }] of after) ms[key] += (seconds - (before.get(pid)?.seconds ?? 0)) * 1000;
-  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round((v * 10) / units) / 10]));
+  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / units]));
 }

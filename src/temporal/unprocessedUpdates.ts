@@ -14,9 +14,17 @@ export const unprocessedUpdateType = 'UnprocessedUpdate';
 /** Sends beyond the first; past them the rejection reaches the caller (a 503 to retry). */
 const resends = 4;
 
-const unprocessed = (outcome: temporal.api.update.v1.IOutcome | null | undefined) => outcome?.failure?.applicationFailureInfo?.type === unprocessedUpdateType;
-
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+
+/** Sends until the outcome is not an unprocessed rejection, at most `resends` times more. */
+async function sendUntilProcessed<O>(send: () => Promise<O>, outcomeOf: (output: O) => temporal.api.update.v1.IOutcome | null | undefined): Promise<O> {
+  let output = await send();
+  for (let attempt = 1; attempt <= resends && outcomeOf(output)?.failure?.applicationFailureInfo?.type === unprocessedUpdateType; attempt += 1) {
+    await pause(attempt);
+    output = await send();
+  }
+  return output;
+}
 
 /**
  * Sends an Update again when Temporal rejected it unprocessed. The server does so when the workflow task that
@@ -25,24 +33,14 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
  * was applied, so sending it again (under the caller's Update id, where it gave one) is safe.
  */
 export class ResendUnprocessedUpdates implements WorkflowClientInterceptor {
-  async startUpdate(input: WorkflowStartUpdateInput, next: Next<WorkflowClientInterceptor, 'startUpdate'>): Promise<WorkflowStartUpdateOutput> {
-    let output = await next(input);
-    for (let attempt = 1; attempt <= resends && unprocessed(output.outcome); attempt += 1) {
-      await pause(attempt);
-      output = await next(input);
-    }
-    return output;
+  startUpdate(input: WorkflowStartUpdateInput, next: Next<WorkflowClientInterceptor, 'startUpdate'>): Promise<WorkflowStartUpdateOutput> {
+    return sendUntilProcessed(() => next(input), (output) => output.outcome);
   }
 
-  async startUpdateWithStart(
+  startUpdateWithStart(
     input: WorkflowStartUpdateWithStartInput,
     next: Next<WorkflowClientInterceptor, 'startUpdateWithStart'>,
   ): Promise<WorkflowStartUpdateWithStartOutput> {
-    let output = await next(input);
-    for (let attempt = 1; attempt <= resends && unprocessed(output.updateOutcome); attempt += 1) {
-      await pause(attempt);
-      output = await next(input);
-    }
-    return output;
+    return sendUntilProcessed(() => next(input), (output) => output.updateOutcome);
   }
 }

@@ -1,3 +1,4 @@
+import { instanceWorkflowId } from '../src/temporal/ids';
 import { startHarness, type Harness, type Member } from './support/harness';
 import { everyHour, firstWorking, holidayCalendar, today, tomorrow, utcDate } from './support/holidayCalendar';
 
@@ -50,6 +51,17 @@ test('one SLA hour on a calendar is one working hour: the holidays do not count;
   expect((await dry(31)).body.instances_warned).toBeGreaterThanOrEqual(1);
 });
 
+test('START sets every search attribute but a calendar SLA\'s due time, which the workflow upserts alone', async () => {
+  const started = await start();
+  expect(started.status).toBe(201);
+  const handle = h.system.services.temporal.workflow.getHandle(instanceWorkflowId(admin.organizationId, started.body.instance_id));
+  const { events } = await handle.fetchHistory();
+  expect(Object.keys(events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!)).not.toContain('HeraSlaAt');
+  const upserts = events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+  expect(upserts.map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!))).toEqual([['HeraSlaAt']]);
+  expect((await handle.describe()).searchAttributes.HeraSlaAt).toEqual([new Date(started.body.sla_at)]);
+});
+
 test('a pause on a holiday takes no working time: the deadline stays where it was', async () => {
   const id = (await start()).body.instance_id;
   const before = (await header(id)).sla_at;
@@ -73,7 +85,10 @@ test('a new calendar version applies to running instances only through an SLA re
   expect(recalc.status).toBe(200);
   const row = await h.system.services.db.withOrg(admin.organizationId, async (sql) => (await sql.query(`select created_at from wf_instances_view where instance_id = $1`, [id])).rows[0]);
   const created = new Date(row.created_at).getTime();
-  const expected = utcDate(created) === today ? new Date(created + 3_600_000).toISOString() : new Date(firstWorking + 3_600_000).toISOString();
+  // Version 2 works today and not tomorrow: an hour that runs past midnight goes on the day after tomorrow.
+  const tomorrowStarts = firstWorking - 86_400_000;
+  const end = created + 3_600_000;
+  const expected = new Date(utcDate(created) !== today ? firstWorking + 3_600_000 : end <= tomorrowStarts ? end : firstWorking + (end - tomorrowStarts)).toISOString();
   expect(recalc.body.new_sla_at).toBe(expected);
   expect(await header(id)).toMatchObject({ sla_at: expected, sla_calendar_version: 2 });
   // Put version 1's holidays back for the other tests' expectations (a version 3).

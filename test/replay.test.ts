@@ -18,7 +18,8 @@ const fixtures = path.resolve(__dirname, 'histories');
  * operator and sweep commands (a failed effect retried, checkSla, escalateOverdueTask among them), and two bulk
  * jobs of one organization in batches of 3 (one that ran and signalled the next, one that waited queued for it),
  * and the sample runs as recorded before instances kept timers for their own SLA moments (`*_before_on_time_sla`)
- * and before they wrote their first record with a local activity (`*_before_local_start_record`).
+ * and before they wrote their first record with a local activity (`*_before_local_start_record`), and before START
+ * set their search attributes and named its revision instead of a patch marker (`*_before_start_attributes`).
  */
 const earlier = path.join(fixtures, 'earlier');
 

@@ -113,7 +113,17 @@ describe('an instance end to end: HTTP → runProcedure → Temporal workflow �
       HeraPaused: [false],
       HeraOwner: [alice.userId],
     });
-    expect(await handle.query('snapshot')).toMatchObject({ instance_id: instanceId, current_state: 'DRAFT' });
+    const snapshot = await handle.query<{ sla_at: string }>('snapshot');
+    expect(snapshot).toMatchObject({ instance_id: instanceId, current_state: 'DRAFT' });
+    expect(description.searchAttributes.HeraSlaAt).toEqual([new Date(snapshot.sla_at)]);
+    // START set them all, its SLA's due time included: so far the workflow has upserted none and recorded no patch
+    // marker (its one marker is the local activity that wrote the record).
+    const { events } = await handle.fetchHistory();
+    expect(Object.keys(events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!).sort()).toEqual(
+      ['HeraDefinitionCode', 'HeraDefinitionVersion', 'HeraOrganizationId', 'HeraOwner', 'HeraPaused', 'HeraSlaAt', 'HeraState'],
+    );
+    expect(events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toEqual([]);
+    expect(events!.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName)).toEqual(['core_local_activity']);
   });
 });
 

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Session } from 'node:inspector/promises';
 
 export interface SelfTime {
@@ -32,6 +33,7 @@ export async function startProfile(): Promise<{ stop(file: string, top?: number)
     async stop(file, top = 12) {
       const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
       session.disconnect();
+      await mkdir(dirname(file), { recursive: true });
       await writeFile(file, JSON.stringify(profile));
       const byFunction = new Map<string, number>();
       let total = 0;

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair, type TypedSearchAttributes } from '@temporalio/common';
 
 /** The search attributes an operator filters on in the Temporal UI (`HeraPaused = true`). */
 export const heraOrganizationId = defineSearchAttributeKey('HeraOrganizationId', SearchAttributeType.KEYWORD);
@@ -19,3 +19,33 @@ export const searchAttributeTypes: Record<string, 'Keyword' | 'Bool' | 'Datetime
   HeraOwner: 'Keyword',
   HeraSlaAt: 'Datetime',
 };
+
+/** What a new instance is found by, as START sets them and the workflow checks them. */
+export interface NewInstanceAttributes {
+  organizationId: string;
+  definition: { code: string; version: number };
+  state: string;
+  owner: string;
+  slaAt: string | null;
+}
+
+/** A new instance's search attributes, unpaused; `HeraSlaAt` only when it has an SLA. */
+export function newInstanceAttributes({ organizationId, definition, state, owner, slaAt }: NewInstanceAttributes): SearchAttributePair[] {
+  return [
+    { key: heraOrganizationId, value: organizationId },
+    { key: heraDefinitionCode, value: definition.code },
+    { key: heraDefinitionVersion, value: definition.version },
+    { key: heraState, value: state },
+    { key: heraPaused, value: false },
+    { key: heraOwner, value: owner },
+    ...(slaAt ? [{ key: heraSlaAt, value: new Date(slaAt) }] : []),
+  ];
+}
+
+/** The pairs `current` does not already hold with the same value, in their order. */
+export function attributesToSet(wanted: SearchAttributePair[], current: TypedSearchAttributes): SearchAttributePair[] {
+  return wanted.filter(({ key, value }) => {
+    const held: unknown = current.get(key);
+    return value instanceof Date ? !(held instanceof Date && held.getTime() === value.getTime()) : held !== value;
+  });
+}

@@ -25,6 +25,9 @@ export interface PinnedCalendar {
 /** The calendars a definition's tasks and timers count in, by code. */
 export type PinnedCalendars = Record<string, PinnedCalendar>;
 
+/** The `revision` a START names: the instance workflow's behaviour new instances get (see `InstanceInput.revision`). */
+export const instanceRevision = 1;
+
 /** What START hands the instance workflow: everything it needs, the definition pinned by value. */
 export interface InstanceInput {
   organizationId: string;
@@ -37,6 +40,16 @@ export interface InstanceInput {
   correlationId: string | null;
   /** Digest of the START request, so a replayed key with another body can be told apart. */
   requestHash: string;
+  /**
+   * When START was taken (epoch ms): the instance's `created_at`, what its SLA and first timers count from, and
+   * what START's search attributes were set from. Histories recorded before it count from the run's start.
+   */
+  startedAt?: number;
+  /**
+   * What the workflow's code was when START was made: 1 = its first record written locally, on-time SLA timers.
+   * Histories recorded before it carry patch markers instead; a later change of behaviour raises it (or patches).
+   */
+  revision?: number;
   /** Set when the instance continues as new: everything the previous run knew. */
   carried?: CarriedState;
   /** Continue as new beyond this many history events (default: when Temporal suggests it). */

@@ -7,10 +7,11 @@ import { actorOf } from '../../domain/actor';
 import { Refusal } from '../../errors';
 import { endedBeforeAnswer, refusalEndingWorkflow, rethrowRefusal } from '../../temporal/commands';
 import { instanceWorkflowId } from '../../temporal/ids';
+import { newInstanceAttributes } from '../../temporal/searchAttributes';
 import { instanceStaticDetails, instanceSummary } from '../../temporal/instanceMetadata';
 import type { instanceWorkflow } from '../../workflows/instance';
-import { chooseStartState } from '../../workflows/machine';
-import { awaitCreatedUpdate, type InstanceSnapshot } from '../../workflows/messages';
+import { chooseStartState, slaDeadline } from '../../workflows/machine';
+import { awaitCreatedUpdate, instanceRevision, type InstanceSnapshot } from '../../workflows/messages';
 import { pinCalendar, pinWorkCalendars, workCalendarFields } from '../../calendars/pin';
 import { resolveDefinition } from '../definitions/resolve';
 import { uuidFromKey } from '../idempotency';
@@ -64,6 +65,7 @@ export const start = defineProcedure({
             };
           })
         : { calendar: undefined, calendars: {} };
+    const startedAt = Date.now();
     const instanceId = idempotencyKey ? uuidFromKey(caller, 'START', idempotencyKey) : randomUUID();
     const workflowId = instanceWorkflowId(org, instanceId);
     const metadata = { organizationId: org, instanceId, definition, subjectRef: input.subject_ref ?? null, correlationId };
@@ -86,12 +88,22 @@ export const start = defineProcedure({
               actor: actorOf(caller),
               correlationId,
               requestHash,
+              startedAt,
+              revision: instanceRevision,
               historyLimit: services.config.HERA_HISTORY_LIMIT,
               operationsTeam: services.config.HERA_OPERATIONS_TEAM,
               ...(calendar ? { calendar } : {}),
               ...(Object.keys(calendars).length ? { calendars } : {}),
             },
           ],
+          // Set with the start, so the instance's first workflow task upserts none of them (a calendar SLA's due time aside).
+          typedSearchAttributes: newInstanceAttributes({
+            organizationId: org,
+            definition,
+            state: begin.state,
+            owner: actorOf(caller).userId,
+            slaAt: calendar ? null : slaDeadline(definition, startedAt),
+          }),
           // What the Temporal UI lists and shows the instance by.
           staticSummary: instanceSummary(metadata),
           staticDetails: instanceStaticDetails(metadata),

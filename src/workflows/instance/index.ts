@@ -17,12 +17,15 @@ import { fireDue } from './timers';
  * table of handlers in `handlers`; everything it knows in `state`.
  */
 export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSnapshot> {
-  const localStartRecord = patched(localStartRecordPatch);
-  // A local write is redone with the inputs of the task that redoes it: the run's start is the same in every attempt.
-  const startedMs = localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now();
+  // A START that names the revision it was made for needs no patch marker (each marker also upserts Temporal's
+  // TemporalChangeVersion search attribute, a write of the visibility record); runs started without one decide by
+  // the patches their histories recorded, one marker at most: the later patch implies the earlier.
+  const revised = (input.revision ?? 0) >= 1;
+  const localStartRecord = revised || patched(localStartRecordPatch);
+  // A local write is redone with the inputs of the task that redoes it: START's time is the same in every attempt.
+  const startedMs = input.startedAt ?? (localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now());
   const ctx = createContext(input, stateOf(input, startedMs));
   registerHandlers(ctx);
-  // One patch marker for new instances: the later patch implies the earlier.
   const onTimeSla = localStartRecord || patched(onTimeSlaPatch);
   if (!input.carried) await createRecord(ctx, localStartRecord);
   return run(ctx, onTimeSla);
@@ -51,7 +54,7 @@ function stateOf(input: InstanceInput, startedMs: number): InstanceState {
  * A new instance: its header, first step line, and the timers and tasks of its first state, in one transaction.
  * `local`: run by this worker within the first workflow task, so START costs one workflow task instead of three
  * trips through Temporal. Only this write is local: it is one idempotent insert of ids the workflow chose and of
- * times counted from the run's start, so a worker dying before the task completes leaves nothing another worker's
+ * times counted from START, so a worker dying before the task completes leaves nothing another worker's
  * redo of the task would trip over or write differently. A sequence of writes in one task (a timer's guarded
  * claim, its action, its settling) would be redone from its start with the database already at its end.
  */

@@ -1,8 +1,8 @@
-import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PinnedDefinition } from '../../definitions/schema';
 import { taskClosed, type TaskRecord } from '../../domain/task';
 import type { TimerRecord } from '../../domain/timer';
-import { heraDefinitionCode, heraDefinitionVersion, heraOrganizationId, heraOwner, heraPaused, heraSlaAt, heraState } from '../../temporal/searchAttributes';
+import { attributesToSet, heraDefinitionVersion, heraOwner, heraPaused, heraSlaAt, heraState, newInstanceAttributes } from '../../temporal/searchAttributes';
 import type { AdvanceAnswer, CarriedState, InstanceInput, InstanceSnapshot, PauseState, PinnedCalendar, PinnedCalendars } from '../messages';
 import { iso } from '../machine';
 import { nextOverdueCheck, nextSlaCheck, type SlaClock, type SlaDecision } from '../sla';
@@ -198,17 +198,20 @@ export class InstanceState {
     setCurrentDetails(currentDetails(this.snapshot, this.openTasks(), this.pendingTimers()));
   }
 
-  /** Announces a new instance to Temporal's visibility (the UI's filters). */
+  /**
+   * Announces a new instance to Temporal's visibility (the UI's filters): what START did not already set with
+   * the same value (each upsert is a write of the visibility record; a START sets them all but a calendar SLA).
+   */
   announce(input: InstanceInput): void {
-    upsertSearchAttributes([
-      { key: heraOrganizationId, value: input.organizationId },
-      { key: heraDefinitionCode, value: input.definition.code },
-      { key: heraDefinitionVersion, value: input.definition.version },
-      { key: heraState, value: this.snapshot.current_state },
-      { key: heraPaused, value: false },
-      { key: heraOwner, value: input.actor.userId },
-      ...(this.snapshot.sla_at ? [{ key: heraSlaAt, value: new Date(this.snapshot.sla_at) }] : []),
-    ]);
+    const wanted = newInstanceAttributes({
+      organizationId: input.organizationId,
+      definition: input.definition,
+      state: this.snapshot.current_state,
+      owner: input.actor.userId,
+      slaAt: this.snapshot.sla_at,
+    });
+    const missing = attributesToSet(wanted, workflowInfo().typedSearchAttributes);
+    if (missing.length) upsertSearchAttributes(missing);
   }
 
   /** A step line that does not move the state was written (an operator's or a timer's note). */

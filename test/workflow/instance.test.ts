@@ -305,3 +305,15 @@ async function waitFor(ok: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('the workflow did not get there in 5 s');
 }
+
+test("START's time is the API's, and never later than the run's start on Temporal's clock", async () => {
+  const before = Date.now() - 5_000;
+  const early = await tier.start(definition, { actor: user, startedAt: before });
+  expect(await snapshot(early.handle)).toMatchObject({ created_at: new Date(before).toISOString() });
+  // An API clock ahead of Temporal's: the instance counts from its run's start instead.
+  const ahead = await tier.start(definition, { actor: user, startedAt: Date.now() + 3_600_000 });
+  const { events } = await ahead.handle.fetchHistory();
+  const started = events![0]!.eventTime!;
+  const startedMs = Number(started.seconds) * 1000 + Math.floor((started.nanos ?? 0) / 1e6);
+  expect((await snapshot(ahead.handle)).created_at).toBe(new Date(startedMs).toISOString());
+});

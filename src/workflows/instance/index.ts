@@ -22,8 +22,10 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   // the patches their histories recorded, one marker at most: the later patch implies the earlier.
   const revised = (input.revision ?? 0) >= 1;
   const localStartRecord = revised || patched(localStartRecordPatch);
-  // A local write is redone with the inputs of the task that redoes it: START's time is the same in every attempt.
-  const startedMs = input.startedAt ?? (localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now());
+  // A local write is redone with the inputs of the task that redoes it: START's time (the API's clock, never later
+  // than the run's start event on Temporal's, whose time the workflow counts in) is the same in every attempt.
+  const startedMs =
+    input.startedAt !== undefined ? Math.min(input.startedAt, workflowInfo().startTime.getTime()) : localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now();
   const ctx = createContext(input, stateOf(input, startedMs));
   registerHandlers(ctx);
   const onTimeSla = localStartRecord || patched(onTimeSlaPatch);

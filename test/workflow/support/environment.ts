@@ -21,7 +21,7 @@ export interface WorkflowTier {
   client: Client;
   memory: MemoryActivities;
   organizationId: string;
-  start(definition: PinnedDefinition, options?: { context?: Record<string, unknown>; historyLimit?: number; actor?: Actor }): Promise<{ handle: InstanceHandle; instanceId: string }>;
+  start(definition: PinnedDefinition, options?: { context?: Record<string, unknown>; historyLimit?: number; actor?: Actor; startedAt?: number }): Promise<{ handle: InstanceHandle; instanceId: string }>;
   close(): Promise<void>;
 }
 
@@ -50,9 +50,9 @@ export async function startWorkflowTier(directory: Directory): Promise<WorkflowT
     client: env.client,
     memory,
     organizationId,
-    async start(definition, { context = {}, historyLimit, actor = { userId: randomUUID(), roles: ['user'] } } = {}) {
+    async start(definition, { context = {}, historyLimit, actor = { userId: randomUUID(), roles: ['user'] }, startedAt } = {}) {
       const instanceId = randomUUID();
-      const input: InstanceInput = { organizationId, instanceId, definition, subjectRef: null, context, actor, correlationId: null, requestHash: 'start', historyLimit };
+      const input: InstanceInput = { organizationId, instanceId, definition, subjectRef: null, context, actor, correlationId: null, requestHash: 'start', historyLimit, ...(startedAt !== undefined ? { startedAt } : {}) };
       const handle = await env.client.workflow.start<typeof instanceWorkflow>('instanceWorkflow', { workflowId: `tier/${instanceId}`, taskQueue, args: [input] });
       await handle.executeUpdate(awaitCreatedUpdate, { args: ['start'] });
       return { handle, instanceId };

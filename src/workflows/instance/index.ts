@@ -22,11 +22,7 @@ export async function instanceWorkflow(input: InstanceInput): Promise<InstanceSn
   // the patches their histories recorded, one marker at most: the later patch implies the earlier.
   const revised = (input.revision ?? 0) >= 1;
   const localStartRecord = revised || patched(localStartRecordPatch);
-  // A local write is redone with the inputs of the task that redoes it: START's time (the API's clock, never later
-  // than the run's start event on Temporal's, whose time the workflow counts in) is the same in every attempt.
-  const startedMs =
-    input.startedAt !== undefined ? Math.min(input.startedAt, workflowInfo().startTime.getTime()) : localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now();
-  const ctx = createContext(input, stateOf(input, startedMs));
+  const ctx = createContext(input, stateOf(input, startedAt(input, localStartRecord)));
   registerHandlers(ctx);
   const onTimeSla = localStartRecord || patched(onTimeSlaPatch);
   if (!input.carried) await createRecord(ctx, localStartRecord);
@@ -40,6 +36,17 @@ const onTimeSlaPatch = 'on-time-sla';
  * before used an activity.
  */
 const localStartRecordPatch = 'local-start-record';
+
+/**
+ * When the instance started, as its records count it. A local write is redone with the inputs of the task that
+ * redoes it, so START's own time (the API's clock, never later than the run's start event on Temporal's, whose
+ * time the workflow counts in) is the same in every attempt. Runs started without it: the first activation's
+ * time under the `local-start-record` patch, the workflow's clock before it.
+ */
+function startedAt(input: InstanceInput, localStartRecord: boolean): number {
+  if (input.startedAt !== undefined) return Math.min(input.startedAt, workflowInfo().startTime.getTime());
+  return localStartRecord ? workflowInfo().runStartTime.getTime() : Date.now();
+}
 
 function stateOf(input: InstanceInput, startedMs: number): InstanceState {
   if (input.carried) return InstanceState.fromCarried(input.carried, input.definition);
